@@ -1,0 +1,84 @@
+import DataLoader from 'dataloader';
+import type { Geometry } from 'geojson';
+import type { Database } from '../../lib/db.ts';
+import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
+import * as data from './datasource.ts';
+
+export interface GeometryKey {
+  code: string;
+  simplifyMeters: number;
+}
+
+export interface UrbanKey {
+  code: string;
+  year: number | null;
+}
+
+export interface AreaTerritoriesKey {
+  area: AreaRepresentation;
+  kind: data.TerritoryKind | null;
+}
+
+/** Splits keys into groups that share the same arguments, so each group is one SQL statement. */
+function groupBy<K, G>(keys: readonly K[], groupOf: (key: K) => G): Map<G, K[]> {
+  const groups = new Map<G, K[]>();
+  for (const key of keys) {
+    const group = groupOf(key);
+    groups.set(group, [...(groups.get(group) ?? []), key]);
+  }
+  return groups;
+}
+
+export function createLoaders(db: Database) {
+  const { knex } = db;
+  return {
+    territory: new DataLoader<string, data.TerritoryRow | null>(async (codes) => {
+      const rows = await data.territoriesByCodes(knex, codes);
+      const byCode = new Map(rows.map((row) => [row.code, row]));
+      return codes.map((code) => byCode.get(code) ?? null);
+    }),
+
+    children: new DataLoader<string, data.TerritoryRow[]>(async (codes) => {
+      const rows = await data.childrenOf(knex, codes);
+      return codes.map((code) => rows.filter((row) => row.parent_code === code));
+    }),
+
+    geometry: new DataLoader<GeometryKey, Geometry | null, string>(
+      async (keys) => {
+        const results = new Map<string, Geometry | null>();
+        for (const [tolerance, group] of groupBy(keys, (key) => key.simplifyMeters)) {
+          const rows = await data.geometriesByCodes(knex, group.map((key) => key.code), tolerance);
+          for (const row of rows) results.set(`${row.code}|${tolerance}`, row.geometry);
+        }
+        return keys.map((key) => results.get(`${key.code}|${key.simplifyMeters}`) ?? null);
+      },
+      { cacheKeyFn: (key) => `${key.code}|${key.simplifyMeters}` },
+    ),
+
+    urban: new DataLoader<UrbanKey, data.UrbanRow | null, string>(
+      async (keys) => {
+        const results = new Map<string, data.UrbanRow>();
+        for (const [year, group] of groupBy(keys, (key) => key.year)) {
+          const rows = await data.urbanByCodes(knex, group.map((key) => key.code), year);
+          for (const row of rows) results.set(`${row.territory_code}|${year}`, row);
+        }
+        return keys.map((key) => results.get(`${key.code}|${key.year}`) ?? null);
+      },
+      { cacheKeyFn: (key) => `${key.code}|${key.year}` },
+    ),
+
+    areaTerritories: new DataLoader<AreaTerritoriesKey, data.TerritoryRow[], string>(
+      async (keys) => {
+        const results: data.TerritoryRow[][] = keys.map(() => []);
+        for (const [kind, group] of groupBy(keys, (key) => key.kind)) {
+          const rows = await data.territoriesInAreas(knex, group.map((key) => key.area), kind);
+          for (const row of rows) results[keys.indexOf(group[row.area_index]!)]!.push(row);
+        }
+        return results;
+      },
+      { cacheKeyFn: (key) => `${selectorKey(key.area.selector)}|${key.kind}` },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
