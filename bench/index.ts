@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { PROJECT_ROOT } from '../lib/config.ts';
+import { GATEWAY_MIX, SUBGRAPH_MIXES } from './queries.ts';
+
+/**
+ * `npm run bench`: starts the hub in a child process (embedded database in a temporary folder, or
+ * DATABASE_URL), then loads it from this process with autocannon: the gateway with a mix of the contract
+ * queries, then each subgraph directly with the part of the mix it serves. Prints req/s and latencies.
+ * BENCH_URL=http://host:4000/graphql benchmarks an already running gateway instead (subgraphs skipped).
+ * @default 10 s per scenario (BENCH_SECONDS), 16 connections (BENCH_CONNECTIONS)
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const basePort = Number(process.env.BENCH_PORT ?? 4100);
+
+function startHub(): Promise<ChildProcess> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], {
+    env: {
+      ...process.env,
+      TIGA_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(basePort),
+      ATMO_PORT: String(basePort + 1),
+      ORSAL_PORT: String(basePort + 2),
+      ADEUS_PORT: String(basePort + 3),
+      COMMUNITY_PORT: String(basePort + 4),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      process.stdout.write(`  hub | ${chunk}`);
+      if (chunk.toString().includes('ready in')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`hub exited with ${code} before it was ready`)));
+  });
+}
+
+async function run(title: string, url: string, bodies: string[]) {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: bodies.map((body) => ({ method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json' }, body })),
+  });
+  const errors = result.errors + result.non2xx;
+  console.log(
+    `${title.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(5)} ms   errors ${errors}`,
+  );
+}
+
+const external = process.env.BENCH_URL;
+const hub = external ? undefined : await startHub();
+try {
+  const gatewayUrl = external ?? `http://127.0.0.1:${basePort}/graphql`;
+  console.log(`\n${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores\n`);
+  await run('gateway — contract mix', gatewayUrl, GATEWAY_MIX);
+  if (!external) {
+    const ports = { atmo: basePort + 1, orsal: basePort + 2, adeus: basePort + 3, community: basePort + 4 };
+    for (const [name, bodies] of Object.entries(SUBGRAPH_MIXES)) {
+      await run(`subgraph ${name} — direct`, `http://127.0.0.1:${ports[name as keyof typeof ports]}/graphql`, bodies);
+    }
+  }
+} finally {
+  hub?.kill('SIGTERM');
+}

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import { Kind, parse, print, visit, type DirectiveNode } from 'graphql';
+import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+
+/** Access-control specs whose directives our own enforcement reads from the supergraph. */
+const ACCESS_SPECS = ['https://specs.apollo.dev/requiresScopes/', 'https://specs.apollo.dev/authenticated/', 'https://specs.apollo.dev/policy/'];
+
+const isAccessLink = (directive: DirectiveNode) =>
+  directive.name.value === 'link' &&
+  directive.arguments?.some(
+    (arg) => arg.name.value === 'url' && arg.value.kind === Kind.STRING && ACCESS_SPECS.some((spec) => (arg.value as { value: string }).value.startsWith(spec)),
+  );
+
+/**
+ * @apollo/gateway refuses a supergraph that links an access spec `for: SECURITY` (it cannot enforce it and
+ * must not pretend to). We enforce those directives ourselves, so we keep every link and directive and
+ * only drop the `for:` purpose of the access links: the gateway then loads the schema with
+ * `@requiresScopes`/`@authenticated` still on their fields, where our enforcement reads them.
+ */
+export function prepareSupergraphForGateway(supergraphSdl: string): string {
+  const document = visit(parse(supergraphSdl), {
+    Directive(node) {
+      if (!isAccessLink(node)) return undefined;
+      return { ...node, arguments: node.arguments?.filter((arg) => arg.name.value !== 'for') };
+    },
+  });
+  return print(document);
+}
+
+export function readSupergraph(path = SUPERGRAPH_PATH): string {
+  return fs.readFileSync(path, 'utf8');
+}

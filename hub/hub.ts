@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config.ts';
+import { openEmbedded, openPostgres, scopedTo, type Database } from '../lib/db.ts';
+import { migrate } from '../lib/migrate.ts';
+import { createSubgraphApp, listen, type RunningServer } from '../lib/subgraph.ts';
+import { createGatewayApp } from '../gateway/gateway.ts';
+import { SUBGRAPHS } from '../subgraphs/registry.ts';
+import { loadReferential } from '../seeds/referential.ts';
+import type { SeedReport } from '../seeds/types.ts';
+
+export interface HubOptions {
+  /** The embedded database folder, or `memory://`. @default <dataDir>/pglite */
+  embeddedDir?: string;
+  /** Listen on free ports instead of the configured ones (tests). @default false */
+  anyPorts?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Hub {
+  gatewayUrl: string;
+  subgraphs: Record<SubgraphName, { url: string; db: Database }>;
+  timings: { databaseMs: number; migrateMs: number; seedMs: number; startMs: number };
+  seeded: SeedReport[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens one database per subgraph. On the embedded default all four share the single PGlite session
+ * (each through its own scoped knex); on PostgreSQL each gets its own pool, possibly its own server.
+ */
+async function openDatabases(config: Config, embeddedDir: string): Promise<{ dbs: Record<SubgraphName, Database>; close(): Promise<void> }> {
+  if (SUBGRAPH_NAMES.every((name) => config.subgraphs[name].databaseUrl)) {
+    const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, openPostgres(config.subgraphs[name].databaseUrl!)])) as Record<SubgraphName, Database>;
+    return { dbs, close: async () => void (await Promise.all(Object.values(dbs).map((db) => db.close()))) };
+  }
+  const root = await openEmbedded(embeddedDir);
+  const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, scopedTo(root, name)])) as Record<SubgraphName, Database>;
+  return { dbs, close: () => root.close() };
+}
+
+/** Migrates, seeds (when empty) and starts the four subgraphs and the gateway in this process. */
+export async function startHub(config: Config, options: HubOptions = {}): Promise<Hub> {
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const { dbs, close: closeDatabases } = await openDatabases(config, options.embeddedDir ?? path.join(config.dataDir, 'pglite'));
+  const databaseMs = Date.now() - started;
+
+  let mark = Date.now();
+  for (const name of SUBGRAPH_NAMES) await migrate(dbs[name], name, SUBGRAPHS[name].definition.migrations);
+  const migrateMs = Date.now() - mark;
+
+  mark = Date.now();
+  const seeded: SeedReport[] = [];
+  if (config.seedOnStart === 'auto') {
+    const referential = loadReferential(config.sharedDataDir);
+    log(`referential: ${referential.source} (${referential.sourceLabel})`);
+    for (const name of SUBGRAPH_NAMES) {
+      const report = await SUBGRAPHS[name].seed(dbs[name].knex, referential, { scale: config.seedScale });
+      if (Object.keys(report.rows).length) log(`seeded ${name}: ${JSON.stringify(report.rows)}`);
+      seeded.push(report);
+    }
+  }
+  const seedMs = Date.now() - mark;
+
+  const servers: RunningServer[] = [];
+  const subgraphs = {} as Hub['subgraphs'];
+  for (const name of SUBGRAPH_NAMES) {
+    const { app } = await createSubgraphApp(SUBGRAPHS[name].definition, dbs[name]);
+    const server = await listen(app, options.anyPorts ? 0 : config.subgraphs[name].port, config.host);
+    servers.push(server);
+    subgraphs[name] = { url: server.url, db: dbs[name] };
+    log(`subgraph ${name} on ${server.url}`);
+  }
+  const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])) as Record<SubgraphName, string>;
+  const { app, server: apollo } = await createGatewayApp({ subgraphUrls });
+  const gateway = await listen(app, options.anyPorts ? 0 : config.gatewayPort, config.host);
+  log(`gateway on ${gateway.url} (GraphiQL: open it in a browser)`);
+
+  return {
+    gatewayUrl: gateway.url,
+    subgraphs,
+    timings: { databaseMs, migrateMs, seedMs, startMs: Date.now() - started },
+    seeded,
+    close: async () => {
+      await gateway.close();
+      await apollo.stop();
+      for (const server of servers) await server.close();
+      await closeDatabases();
+    },
+  };
+}
