@@ -8,6 +8,9 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { SubgraphName } from '../lib/config.ts';
 import { graphiql } from './graphiql.ts';
+import { AccessControlledGateway, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
+import type { TokenVerifier } from '../lib/auth/verify.ts';
+import type { AuditEntry } from '../lib/audit.ts';
 import { prepareSupergraphForGateway, readSupergraph } from './supergraph.ts';
 
 export interface GatewayOptions {
@@ -15,6 +18,11 @@ export interface GatewayOptions {
   subgraphUrls: Record<SubgraphName, string>;
   /** The composed supergraph SDL. @default schema/supergraph.graphql */
   supergraphSdl?: string;
+  verifier: TokenVerifier;
+  /** @default filter */
+  mode?: AccessMode;
+  /** Writes one audit record; restricted reads happen only after it succeeded. */
+  audit: (entry: AuditEntry) => Promise<void>;
 }
 
 /**
@@ -35,12 +43,21 @@ const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
   fetch(url, { ...init, agent: keepAliveAgent })) as unknown as Fetcher;
 
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
-export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer }> {
-  const gateway = new ApolloGateway({
-    supergraphSdl: prepareSupergraphForGateway(options.supergraphSdl ?? readSupergraph()),
+export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext> }> {
+  const supergraphSdl = options.supergraphSdl ?? readSupergraph();
+  const apolloGateway = new ApolloGateway({
+    supergraphSdl: prepareSupergraphForGateway(supergraphSdl),
     buildService: ({ name }) =>
-      new RemoteGraphQLDataSource({ url: options.subgraphUrls[name as SubgraphName], fetcher: keepAliveFetch }),
+      new RemoteGraphQLDataSource<GatewayContext>({
+        url: options.subgraphUrls[name as SubgraphName],
+        fetcher: keepAliveFetch,
+        // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
+        willSendRequest: ({ request, context }) => {
+          if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+        },
+      }),
   });
+  const gateway = new AccessControlledGateway(apolloGateway, { supergraphSdl, mode: options.mode, audit: options.audit });
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
@@ -49,7 +66,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     costLimit: { maxCost: QUERY_LIMITS.maxCost },
     blockFieldSuggestion: { enabled: true },
   }).protect();
-  const server = new ApolloServer({
+  const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     plugins: [...(armor.plugins as unknown as ApolloServerPlugin[])],
@@ -62,6 +79,12 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.use(graphiql('/graphql'));
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(server));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => ({ principal: await options.verifier(req.headers.authorization), authorization: req.headers.authorization }),
+    }),
+  );
   return { app, server };
 }

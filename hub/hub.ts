@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../lib/config.ts';
 import { openEmbedded, openPostgres, scopedTo, type Database } from '../lib/db.ts';
-import { migrate } from '../lib/migrate.ts';
-import { createSubgraphApp, listen, type RunningServer } from '../lib/subgraph.ts';
+import { createSubgraphApp, listen, prepareDatabase, type RunningServer } from '../lib/subgraph.ts';
+import { verifierFromConfig } from '../lib/auth/setup.ts';
+import { recordAccess } from '../lib/audit.ts';
 import { createGatewayApp } from '../gateway/gateway.ts';
 import { SUBGRAPHS } from '../subgraphs/registry.ts';
 import { loadReferential } from '../seeds/referential.ts';
@@ -11,6 +12,8 @@ import type { SeedReport } from '../seeds/types.ts';
 export interface HubOptions {
   /** The embedded database folder, or `memory://`. @default <dataDir>/pglite */
   embeddedDir?: string;
+  /** An already open database all subgraphs share (tests); the hub then neither opens nor closes one. */
+  database?: Database;
   /** Listen on free ports instead of the configured ones (tests). @default false */
   anyPorts?: boolean;
   log?: (line: string) => void;
@@ -38,15 +41,22 @@ async function openDatabases(config: Config, embeddedDir: string): Promise<{ dbs
   return { dbs, close: () => root.close() };
 }
 
+function sharedDatabase(db: Database): { dbs: Record<SubgraphName, Database>; close(): Promise<void> } {
+  const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, scopedTo(db, name)])) as Record<SubgraphName, Database>;
+  return { dbs, close: async () => {} };
+}
+
 /** Migrates, seeds (when empty) and starts the four subgraphs and the gateway in this process. */
 export async function startHub(config: Config, options: HubOptions = {}): Promise<Hub> {
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const { dbs, close: closeDatabases } = await openDatabases(config, options.embeddedDir ?? path.join(config.dataDir, 'pglite'));
+  const { dbs, close: closeDatabases } = options.database
+    ? sharedDatabase(options.database)
+    : await openDatabases(config, options.embeddedDir ?? path.join(config.dataDir, 'pglite'));
   const databaseMs = Date.now() - started;
 
   let mark = Date.now();
-  for (const name of SUBGRAPH_NAMES) await migrate(dbs[name], name, SUBGRAPHS[name].definition.migrations);
+  for (const name of SUBGRAPH_NAMES) await prepareDatabase(SUBGRAPHS[name].definition, dbs[name]);
   const migrateMs = Date.now() - mark;
 
   mark = Date.now();
@@ -62,17 +72,25 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   }
   const seedMs = Date.now() - mark;
 
+  const verifier = await verifierFromConfig(config);
   const servers: RunningServer[] = [];
   const subgraphs = {} as Hub['subgraphs'];
   for (const name of SUBGRAPH_NAMES) {
-    const { app } = await createSubgraphApp(SUBGRAPHS[name].definition, dbs[name]);
+    const { app } = await createSubgraphApp(SUBGRAPHS[name].definition, dbs[name], { verifier });
     const server = await listen(app, options.anyPorts ? 0 : config.subgraphs[name].port, config.host);
     servers.push(server);
     subgraphs[name] = { url: server.url, db: dbs[name] };
     log(`subgraph ${name} on ${server.url}`);
   }
   const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])) as Record<SubgraphName, string>;
-  const { app, server: apollo } = await createGatewayApp({ subgraphUrls });
+  // The gateway's audit records go to the referential's database (the shared one on the embedded default).
+  const auditDb = dbs.adeus;
+  const { app, server: apollo } = await createGatewayApp({
+    subgraphUrls,
+    verifier,
+    mode: config.auth.mode,
+    audit: (entry) => recordAccess(auditDb.knex, entry),
+  });
   const gateway = await listen(app, options.anyPorts ? 0 : config.gatewayPort, config.host);
   log(`gateway on ${gateway.url} (GraphiQL: open it in a browser)`);
 

@@ -28,6 +28,8 @@ export interface SubgraphConfig {
 export interface Config {
   /** `DATABASE_URL`: a real PostgreSQL + PostGIS. @default undefined, which means the embedded PGlite. */
   databaseUrl: string | undefined;
+  /** `AUDIT_DATABASE_URL`: where a standalone gateway writes audit records. @default DATABASE_URL, else embedded */
+  auditDatabaseUrl: string | undefined;
   /** `TIGA_DATA_DIR`: where the embedded database (and, later, keys) live. @default ./data */
   dataDir: string;
   /** `TIGA_SHARED_DATA`: the real reference data (territory boundaries). @default ../shared/data */
@@ -41,6 +43,25 @@ export interface Config {
   /** `TIGA_SEED`: `auto` seeds an empty database on start, `never` leaves it empty. @default auto */
   seedOnStart: 'auto' | 'never';
   subgraphs: Record<SubgraphName, SubgraphConfig>;
+  auth: AuthConfig;
+  /** `TIGA_SECRECY_THRESHOLD`: health values from fewer cases are not disclosed openly. @default 11 */
+  secrecyThreshold: number;
+}
+
+export interface AuthConfig {
+  /**
+   * `TIGA_JWKS`: the issuer's JWKS URL (e.g. a Keycloak realm's `/protocol/openid-connect/certs`) or a file.
+   * @default undefined: the embedded key pair generated in `<dataDir>/keys` on first start
+   */
+  jwks: string | undefined;
+  /** `TIGA_JWT_ISSUER`: the `iss` tokens must carry. @default tiga-hub */
+  issuer: string;
+  /** `TIGA_JWT_AUDIENCE`: the `aud` tokens must carry. @default tiga-hub */
+  audience: string;
+  /** `TIGA_CLOCK_TOLERANCE`: seconds of clock skew tolerated on exp/nbf (at most 300). @default 30 */
+  clockToleranceSeconds: number;
+  /** `TIGA_ACCESS_MODE`: `filter` removes unauthorized fields and answers the rest; `reject` fails the operation. @default filter */
+  mode: 'filter' | 'reject';
 }
 
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -73,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (seed !== 'auto' && seed !== 'never') throw new Error(`TIGA_SEED must be "auto" or "never", got "${seed}"`);
   return {
     databaseUrl,
+    auditDatabaseUrl: env.AUDIT_DATABASE_URL || databaseUrl,
     dataDir: path.resolve(PROJECT_ROOT, env.TIGA_DATA_DIR || 'data'),
     sharedDataDir: path.resolve(PROJECT_ROOT, env.TIGA_SHARED_DATA || '../shared/data'),
     gatewayPort: intFrom(env, 'GATEWAY_PORT', DEFAULT_PORTS.gateway),
@@ -80,7 +102,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedScale: intFrom(env, 'SEED_SCALE', 1) || 1,
     seedOnStart: seed,
     subgraphs,
+    auth: {
+      jwks: env.TIGA_JWKS || undefined,
+      issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',
+      audience: env.TIGA_JWT_AUDIENCE || 'tiga-hub',
+      clockToleranceSeconds: Math.min(intFrom(env, 'TIGA_CLOCK_TOLERANCE', 30), 300),
+      mode: accessMode(env.TIGA_ACCESS_MODE),
+    },
+    secrecyThreshold: intFrom(env, 'TIGA_SECRECY_THRESHOLD', 11),
   };
+}
+
+function accessMode(value: string | undefined): 'filter' | 'reject' {
+  if (value === undefined || value === '' || value === 'filter') return 'filter';
+  if (value === 'reject') return 'reject';
+  throw new Error(`TIGA_ACCESS_MODE must be "filter" or "reject", got "${value}"`);
 }
 
 export function isSubgraphName(value: string): value is SubgraphName {

@@ -11,7 +11,8 @@ function coded(code: ErrorCode, message: string, extensions: Record<string, unkn
 export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
   coded('BAD_USER_INPUT', message, extensions);
 
-export const unauthenticated = (message: string) => coded('UNAUTHENTICATED', message);
+// HTTP 401 so that an error thrown while building the request context is not reported as a 500.
+export const unauthenticated = (message: string) => coded('UNAUTHENTICATED', message, { http: { status: 401 } });
 
 export const forbidden = (message: string, extensions?: Record<string, unknown>) =>
   coded('FORBIDDEN', message, extensions);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig, SUBGRAPH_NAMES } from '../lib/config.ts';
 import { openDatabase } from '../lib/db.ts';
-import { migrate } from '../lib/migrate.ts';
+import { prepareDatabase } from '../lib/subgraph.ts';
 import { SUBGRAPHS } from '../subgraphs/registry.ts';
 import { loadReferential } from './referential.ts';
 
@@ -14,7 +14,7 @@ try {
   console.log(`referential: ${referential.source} — ${referential.sourceLabel}`);
   for (const name of SUBGRAPH_NAMES) {
     const started = Date.now();
-    await migrate(db, name, SUBGRAPHS[name].definition.migrations);
+    await prepareDatabase(SUBGRAPHS[name].definition, db);
     const report = await SUBGRAPHS[name].seed(db.knex, referential, { scale: config.seedScale });
     const rows = Object.keys(report.rows).length ? JSON.stringify(report.rows) : 'already seeded';
     console.log(`${name}: ${rows} in ${Date.now() - started} ms`);

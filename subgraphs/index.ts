@@ -1,7 +1,7 @@
 import { isSubgraphName, loadConfig, SUBGRAPH_NAMES } from '../lib/config.ts';
 import { openDatabase } from '../lib/db.ts';
-import { migrate } from '../lib/migrate.ts';
-import { createSubgraphApp, listen } from '../lib/subgraph.ts';
+import { createSubgraphApp, listen, prepareDatabase } from '../lib/subgraph.ts';
+import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { loadReferential } from '../seeds/referential.ts';
 import { SUBGRAPHS } from './registry.ts';
 import path from 'node:path';
@@ -16,9 +16,9 @@ try {
   const config = loadConfig();
   const { definition, seed } = SUBGRAPHS[name];
   const db = await openDatabase(config.subgraphs[name].databaseUrl, path.join(config.dataDir, `pglite-${name}`));
-  await migrate(db, name, definition.migrations);
+  await prepareDatabase(definition, db);
   if (config.seedOnStart === 'auto') await seed(db.knex, loadReferential(config.sharedDataDir), { scale: config.seedScale });
-  const { app } = await createSubgraphApp(definition, db);
+  const { app } = await createSubgraphApp(definition, db, { verifier: await verifierFromConfig(config) });
   const server = await listen(app, config.subgraphs[name].port, config.host);
   console.log(`subgraph ${name} on ${server.url}`);
 } catch (error) {

@@ -33,11 +33,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
       args: { kind?: TerritoryKind | null; in?: string | null },
       { db, loaders }: Context,
     ) => {
-      if (args.in) {
-        const parent = await loaders.territory.load(checkCode(args.in, 'in'));
-        if (!parent) throw notFound(`no territory has the code "${args.in}"`, { argument: 'in' });
+      const parent = args.in ? checkCode(args.in, 'in') : null;
+      const territories = await listTerritories(db.knex, { kind: args.kind, parent });
+      // Only an empty answer needs to know whether the parent exists: no extra statement otherwise.
+      if (parent && territories.length === 0 && !(await loaders.territory.load(parent))) {
+        throw notFound(`no territory has the code "${parent}"`, { argument: 'in' });
       }
-      return listTerritories(db.knex, { kind: args.kind, parent: args.in });
+      return territories;
     },
     area: async (_: unknown, { select }: { select: unknown }, { db }: Context): Promise<AreaRepresentation> => {
       const selector = normalizeAreaSelector(select);

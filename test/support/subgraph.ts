@@ -1,5 +1,6 @@
-import { createSubgraphApp, listen, type SubgraphDefinition, type RunningServer } from '../../lib/subgraph.ts';
-import { migrate } from '../../lib/migrate.ts';
+import { createSubgraphApp, listen, prepareDatabase, type SubgraphDefinition, type RunningServer } from '../../lib/subgraph.ts';
+import type { TokenVerifier } from '../../lib/auth/verify.ts';
+import { testVerifier } from './auth.ts';
 import type { Database } from '../../lib/db.ts';
 
 export interface GraphQLResponse<T = any> {
@@ -22,9 +23,12 @@ export async function postGraphQL<T = any>(
   return (await response.json()) as GraphQLResponse<T>;
 }
 
-/** Migrates one subgraph's schema in `db` and serves it on a free port, as `npm run subgraph` would. */
-export async function serveSubgraph(definition: SubgraphDefinition<any>, db: Database): Promise<RunningServer> {
-  await migrate(db, definition.name, definition.migrations);
-  const { app } = await createSubgraphApp(definition, db);
+/**
+ * Migrates one subgraph's schema in `db` and serves it on a free port, as `npm run subgraph` would,
+ * trusting the run's test issuer (see ./auth.ts) unless another verifier is given.
+ */
+export async function serveSubgraph(definition: SubgraphDefinition<any>, db: Database, verifier?: TokenVerifier): Promise<RunningServer> {
+  await prepareDatabase(definition, db);
+  const { app } = await createSubgraphApp(definition, db, { verifier: verifier ?? (await testVerifier()) });
   return listen(app, 0, '127.0.0.1');
 }

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { buildASTSchema, execute, GraphQLError, Kind, parse, print, type GraphQLSchema } from 'graphql';
+import type { ApolloGateway } from '@apollo/gateway';
+import type {
+  GatewayExecutionResult,
+  GatewayExecutor,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+  GatewayLoadResult,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
+import { readAccessPolicy, type AccessPolicy } from '../../lib/auth/policy.ts';
+import { describeRule, scopesOf, type Principal } from '../../lib/auth/principal.ts';
+import { visibleSchema } from '../../lib/auth/visible-schema.ts';
+import type { AuditEntry } from '../../lib/audit.ts';
+import { filterOperation, setNullAt, type FilteredOperation } from './filterOperation.ts';
+
+export type AccessMode = 'filter' | 'reject';
+
+export interface AccessControlOptions {
+  /** The supergraph SDL: its `@requiresScopes` / `@authenticated` are the rules. */
+  supergraphSdl: string;
+  /**
+   * `filter`: unauthorized fields are removed before planning; the response has `null` there and one
+   * FORBIDDEN error per removed field. `reject`: any unauthorized field fails the whole operation.
+   * @default filter
+   */
+  mode?: AccessMode;
+  /** Writes the audit record of a restricted read; if it throws, the read does not happen. */
+  audit: (entry: AuditEntry) => Promise<void>;
+}
+
+/** The context the gateway's Apollo Server builds per request. */
+export interface GatewayContext {
+  principal: Principal;
+  authorization?: string;
+}
+
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+const forbidden = (removed: FilteredOperation['removed'][number]) =>
+  new GraphQLError(`not authorized to read ${removed.coordinate}: it needs ${describeRule(removed.rule)}`, {
+    path: removed.path,
+    extensions: { code: 'FORBIDDEN', field: removed.coordinate, requiredScopes: removed.rule.scopes },
+  });
+
+/**
+ * Wraps @apollo/gateway (which does not enforce access directives) with our enforcement: each operation
+ * is rewritten for its caller before the query planner sees it, restricted reads are audited first
+ * (fail closed), and introspection is answered from the schema the caller may see.
+ */
+export class AccessControlledGateway implements GatewayInterface {
+  private readonly policy: AccessPolicy;
+  private readonly visibleSchemas = new Map<string, GraphQLSchema>();
+  private apiSchema: GraphQLSchema | undefined;
+
+  constructor(
+    private readonly inner: ApolloGateway,
+    private readonly options: AccessControlOptions,
+  ) {
+    this.policy = readAccessPolicy(buildASTSchema(parse(options.supergraphSdl), { assumeValidSDL: true }));
+  }
+
+  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback) {
+    return this.inner.onSchemaLoadOrUpdate((context) => {
+      this.apiSchema = context.apiSchema;
+      this.visibleSchemas.clear();
+      callback(context);
+    });
+  }
+
+  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
+    const { executor, schema } = await this.inner.load(options);
+    this.apiSchema = schema;
+    return { executor: (requestContext) => this.execute(requestContext, executor) };
+  }
+
+  stop() {
+    return this.inner.stop();
+  }
+
+  private schemaFor(principal: Principal): GraphQLSchema {
+    const key = principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`;
+    let schema = this.visibleSchemas.get(key);
+    if (!schema) {
+      schema = visibleSchema(this.apiSchema!, this.policy, principal);
+      this.visibleSchemas.set(key, schema);
+    }
+    return schema;
+  }
+
+  private async execute(requestContext: GatewayGraphQLRequestContext, executor: GatewayExecutor): Promise<GatewayExecutionResult> {
+    const { principal } = requestContext.context as GatewayContext;
+    const rootFields = requestContext.operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).map((s) => s.name.value);
+    if (rootFields.some((name) => INTROSPECTION_ROOTS.has(name))) return this.introspect(requestContext, principal, rootFields);
+
+    const variables = requestContext.request.variables ?? {};
+    const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, requestContext.operationName, variables);
+    const errors = filtered.removed.map(forbidden);
+    if (errors.length && this.options.mode === 'reject') return { errors };
+
+    if (filtered.touched.length) {
+      try {
+        await this.options.audit({
+          route: 'gateway',
+          principal,
+          operationName: requestContext.operationName,
+          operationHash: requestContext.queryHash,
+          fields: filtered.touched,
+        });
+      } catch (error) {
+        requestContext.logger.error(`audit write failed, restricted read refused: ${(error as Error).message}`);
+        return { errors: [new GraphQLError('the restricted read could not be audited, so it was not performed', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+    }
+
+    const source = print(filtered.document);
+    // The gateway caches query plans by queryHash: each filtered shape must have its own entry, or one
+    // caller's plan (with restricted fields) could serve another caller.
+    const rewritten = {
+      ...requestContext,
+      document: filtered.document,
+      operation: filtered.operation,
+      source,
+      queryHash: createHash('sha256').update(source).digest('hex'),
+    } as GatewayGraphQLRequestContext;
+    const result = await executor(rewritten);
+    if (!errors.length) return result;
+    for (const removed of filtered.removed) setNullAt(result.data, removed.path);
+    return { ...result, errors: [...(result.errors ?? []), ...errors] };
+  }
+
+  /** Introspection answers from the caller's visible schema, so restricted names never appear. */
+  private async introspect(requestContext: GatewayGraphQLRequestContext, principal: Principal, rootFields: string[]): Promise<GatewayExecutionResult> {
+    if (!rootFields.every((name) => name.startsWith('__'))) {
+      return { errors: [new GraphQLError('send introspection (__schema, __type) in its own operation', { extensions: { code: 'BAD_USER_INPUT' } })] };
+    }
+    return (await execute({
+      schema: this.schemaFor(principal),
+      document: requestContext.document,
+      operationName: requestContext.operationName,
+      variableValues: requestContext.request.variables,
+    })) as GatewayExecutionResult;
+  }
+}

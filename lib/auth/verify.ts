@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { unauthenticated } from '../errors.ts';
+import { ANONYMOUS, type Principal } from './principal.ts';
+
+/** Asymmetric algorithms only: a symmetric one would let anyone holding the public key mint tokens. */
+export const ACCEPTED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+
+export interface VerifierOptions {
+  /** A JWKS document, a path to one, or an issuer's JWKS URL (e.g. a Keycloak realm's certs endpoint). */
+  jwks: JSONWebKeySet | string;
+  issuer: string;
+  audience: string;
+  /** Tolerated clock difference, in seconds. @default 30 */
+  clockToleranceSeconds?: number;
+}
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<Principal>;
+
+function keySet(jwks: JSONWebKeySet | string) {
+  if (typeof jwks !== 'string') return createLocalJWKSet(jwks);
+  if (/^https?:\/\//.test(jwks)) return createRemoteJWKSet(new URL(jwks), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  return createLocalJWKSet(JSON.parse(fs.readFileSync(jwks, 'utf8')) as JSONWebKeySet);
+}
+
+function scopesFrom(payload: JWTPayload): Set<string> {
+  const raw = payload.scope ?? payload.scp;
+  if (typeof raw === 'string') return new Set(raw.split(' ').filter(Boolean));
+  if (Array.isArray(raw)) return new Set(raw.filter((s): s is string => typeof s === 'string'));
+  return new Set();
+}
+
+/**
+ * Turns an Authorization header into a Principal. No header: anonymous. A header that is present but
+ * not a valid token for this hub is an error (UNAUTHENTICATED), never a silent downgrade to anonymous.
+ */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const keys = keySet(options.jwks);
+  const clockTolerance = Math.min(options.clockToleranceSeconds ?? 30, 300);
+  return async (authorization) => {
+    if (authorization === undefined || authorization === '') return ANONYMOUS;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
+    if (!match) throw unauthenticated('the Authorization header must be "Bearer <JWT>"');
+    try {
+      const { payload } = await jwtVerify(match[1]!, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ACCEPTED_ALGORITHMS,
+        clockTolerance,
+        requiredClaims: ['sub', 'exp'],
+      });
+      return {
+        kind: 'user',
+        subject: payload.sub!,
+        client: typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : null,
+        scopes: scopesFrom(payload),
+        tokenId: payload.jti ?? null,
+      };
+    } catch (error) {
+      const reason = error instanceof errors.JWTExpired ? 'the token has expired' : error instanceof errors.JOSEError ? `the token is not valid (${error.code})` : 'the token is not valid';
+      throw unauthenticated(reason);
+    }
+  };
+}

@@ -1,0 +1,75 @@
+import DataLoader from 'dataloader';
+import type { Database } from '../../lib/db.ts';
+import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
+import * as data from './datasource.ts';
+
+/** A territory's daily indices over one validated date range. */
+export interface AirQualityKey {
+  code: string;
+  from: string;
+  to: string;
+}
+
+export function createLoaders(db: Database) {
+  const { knex } = db;
+
+  const station = new DataLoader<string, data.StationRow | null>(async (codes) => {
+    const rows = await data.stationsByCodes(knex, codes);
+    const byCode = new Map(rows.map((row) => [row.code, row]));
+    return codes.map((code) => byCode.get(code) ?? null);
+  });
+
+  // Stations reached through a list are already complete: later references to them cost no statement.
+  const primed = (rows: data.StationRow[]) => {
+    for (const row of rows) station.prime(row.code, row);
+    return rows;
+  };
+
+  let everyStation: Promise<data.StationRow[]> | undefined;
+
+  return {
+    station,
+
+    /** Every station, read once per request. */
+    allStations: () => (everyStation ??= data.allStations(knex).then(primed)),
+
+    territoryStations: new DataLoader<string, data.StationRow[]>(async (codes) => {
+      const rows = primed(await data.stationsOfTerritories(knex, codes));
+      return codes.map((code) => rows.filter((row) => row.commune_code === code || row.epci_code === code));
+    }),
+
+    areaStations: new DataLoader<AreaRepresentation, data.StationRow[], string>(
+      async (areas) => {
+        const rows = await data.stationsInAreas(knex, areas);
+        primed(rows);
+        return areas.map((_, index) => rows.filter((row) => row.area_index === index));
+      },
+      { cacheKeyFn: (area) => selectorKey(area.selector) },
+    ),
+
+    airQuality: new DataLoader<AirQualityKey, data.DailyIndexRow[], string>(
+      async (keys) => {
+        const groups = new Map<string, data.DailyIndexGroup>();
+        for (const { code, from, to } of keys) {
+          const group = groups.get(`${from}|${to}`) ?? { codes: [], from, to };
+          group.codes.push(code);
+          groups.set(`${from}|${to}`, group);
+        }
+        const list = [...groups.values()];
+        const rows = await data.dailyIndices(knex, list);
+        return keys.map((key) => {
+          const group = list.indexOf(groups.get(`${key.from}|${key.to}`)!);
+          return rows.filter((row) => row.group_index === group && row.code_zone === key.code);
+        });
+      },
+      { cacheKeyFn: (key) => `${key.code}|${key.from}|${key.to}` },
+    ),
+
+    measurements: new DataLoader<data.MeasurementPageQuery, data.MeasurementRow[], string>(
+      (pages) => data.measurementPages(knex, pages),
+      { cacheKeyFn: (page) => JSON.stringify(page) },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

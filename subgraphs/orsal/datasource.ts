@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { SECRECY_THRESHOLD, suppressionReason } from './secrecy.ts';
+
+export type TerritoryLevel = 'COMMUNE' | 'IRIS' | 'EPCI';
+
+/** Levels whose values are open; IRIS values are restricted (too few inhabitants per unit). */
+const OPEN_LEVELS: TerritoryLevel[] = ['COMMUNE', 'EPCI'];
+
+export interface HealthFilter {
+  indicator: string | null;
+  period: string | null;
+}
+
+export interface ConfidenceInterval {
+  low: number;
+  high: number;
+}
+
+interface ValueBase {
+  territoryCode: string;
+  indicator: string;
+  label: string;
+  period: string;
+  value: number | null;
+  unit: string;
+  confidenceInterval: ConfidenceInterval | null;
+  cases: number;
+  population: number;
+  source: string;
+  synthetic: boolean;
+}
+
+export interface HealthValue extends ValueBase {
+  suppressed: boolean;
+  suppressionReason: string | null;
+}
+
+export interface HealthRecord extends ValueBase {
+  territoryLevel: TerritoryLevel;
+  suppressedInOpenData: boolean;
+}
+
+export interface IndicatorRow {
+  code: string;
+  label: string;
+  description: string;
+  unit: string;
+  periodicity: string;
+  source: string;
+  synthetic: boolean;
+}
+
+interface ValueRow {
+  territory_code: string;
+  territory_level: TerritoryLevel;
+  indicator: string;
+  label: string;
+  unit: string;
+  period: string;
+  cases: number;
+  population: number;
+  rate: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  suppressed: boolean;
+  source: string;
+  synthetic: boolean;
+}
+
+const interval = (low: number | null, high: number | null): ConfidenceInterval | null =>
+  low === null || high === null ? null : { low, high };
+
+/** Values of many territories for one filter, ordered by territory, indicator, period: one statement. */
+function valuesQuery(knex: Knex, codes: readonly string[], filter: HealthFilter, levels: TerritoryLevel[] | null) {
+  const query = knex('orsal.indicator_value as v')
+    .join('orsal.indicator as i', 'i.code', 'v.indicator')
+    .select(
+      'v.territory_code',
+      'v.territory_level',
+      'v.indicator',
+      'i.label',
+      'i.unit',
+      'v.period',
+      'v.cases',
+      'v.population',
+      'v.source',
+      'v.synthetic',
+      // `is not true`: a row without a usable count is withheld too.
+      knex.raw('(v.cases >= ?) is not true as suppressed', [SECRECY_THRESHOLD]),
+    )
+    .whereIn('v.territory_code', codes as string[])
+    .orderBy([{ column: 'v.territory_code' }, { column: 'v.indicator' }, { column: 'v.period' }]);
+  if (levels) query.whereIn('v.territory_level', levels);
+  if (filter.indicator !== null) query.where('v.indicator', filter.indicator);
+  if (filter.period !== null) query.where('v.period', filter.period);
+  return query;
+}
+
+/**
+ * Open values of communes and EPCI. Suppression happens in SQL, so a withheld rate and its interval
+ * never leave the database on the open path.
+ */
+export async function openValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthValue[]> {
+  const disclosed = (column: string) => knex.raw(`case when v.cases >= ? then ?? end as ??`, [SECRECY_THRESHOLD, `v.${column}`, column]);
+  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, OPEN_LEVELS).select(disclosed('rate'), disclosed('ci_low'), disclosed('ci_high'));
+  const reason = suppressionReason();
+  return rows.map((row) => ({
+    ...base(row),
+    suppressed: row.suppressed,
+    suppressionReason: row.suppressed ? reason : null,
+  }));
+}
+
+/** Every value of the territories, any level, unsuppressed: for the restricted field only. */
+export async function detailedValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthRecord[]> {
+  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, null).select('v.rate', 'v.ci_low', 'v.ci_high');
+  return rows.map((row) => ({ ...base(row), territoryLevel: row.territory_level, suppressedInOpenData: row.suppressed }));
+}
+
+function base(row: ValueRow): ValueBase {
+  return {
+    territoryCode: row.territory_code,
+    indicator: row.indicator,
+    label: row.label,
+    period: row.period,
+    value: row.rate,
+    unit: row.unit,
+    confidenceInterval: interval(row.ci_low, row.ci_high),
+    cases: row.cases,
+    population: row.population,
+    source: row.source,
+    synthetic: row.synthetic,
+  };
+}
+
+export async function listIndicators(knex: Knex): Promise<IndicatorRow[]> {
+  return knex('orsal.indicator').select('code', 'label', 'description', 'unit', 'periodicity', 'source', 'synthetic').orderBy('code');
+}

@@ -1,0 +1,13 @@
+import { readSchema, type SubgraphDefinition } from '../../lib/subgraph.ts';
+import { resolvers } from './resolvers.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { migrations } from './migrations/index.ts';
+
+/** ORSAL: the regional health observatory's indicators per commune, IRIS and EPCI, under statistical secrecy. */
+export const orsal: SubgraphDefinition<Loaders> = {
+  name: 'orsal',
+  typeDefs: readSchema(new URL('./schema.graphql', import.meta.url)),
+  resolvers,
+  migrations,
+  createLoaders,
+};
