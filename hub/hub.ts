@@ -83,8 +83,8 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     log(`subgraph ${name} on ${server.url}`);
   }
   const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])) as Record<SubgraphName, string>;
-  // The gateway's audit records go to the referential's database (the shared one on the embedded default).
-  const auditDb = dbs.adeus;
+  // The gateway's audit records go where the platform subgraph (which serves them to auditors) reads.
+  const auditDb = dbs.platform;
   const { app, server: apollo } = await createGatewayApp({
     subgraphUrls,
     verifier,

@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The four producers. Each one is a subgraph that owns the PostgreSQL schema of the same name. */
-export const SUBGRAPH_NAMES = ['adeus', 'atmo', 'orsal', 'community'] as const;
+/**
+ * The four producers, each a subgraph owning the PostgreSQL schema of the same name, and `platform`, the
+ * hub's own subgraph (audit log), which owns no producer data.
+ */
+export const SUBGRAPH_NAMES = ['adeus', 'atmo', 'orsal', 'community', 'platform'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,11 +16,12 @@ const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
   orsal: 4002,
   adeus: 4003,
   community: 4004,
+  platform: 4005,
 };
 
 export interface SubgraphConfig {
   name: SubgraphName;
-  /** `<NAME>_PORT`. @default 4001 atmo · 4002 orsal · 4003 adeus · 4004 community */
+  /** `<NAME>_PORT`. @default 4001 atmo · 4002 orsal · 4003 adeus · 4004 community · 4005 platform */
   port: number;
   /** Where the gateway reaches it: `<NAME>_URL`. @default http://localhost:<port>/graphql */
   url: string;

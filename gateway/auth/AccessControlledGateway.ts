@@ -13,7 +13,7 @@ import { readAccessPolicy, type AccessPolicy } from '../../lib/auth/policy.ts';
 import { describeRule, scopesOf, type Principal } from '../../lib/auth/principal.ts';
 import { visibleSchema } from '../../lib/auth/visible-schema.ts';
 import type { AuditEntry } from '../../lib/audit.ts';
-import { filterOperation, setNullAt, type FilteredOperation } from './filterOperation.ts';
+import { filterOperation, removePlaceholderAt, setNullAt, type FilteredOperation } from './filterOperation.ts';
 
 export type AccessMode = 'filter' | 'reject';
 
@@ -125,6 +125,7 @@ export class AccessControlledGateway implements GatewayInterface {
       queryHash: createHash('sha256').update(source).digest('hex'),
     } as GatewayGraphQLRequestContext;
     const result = await executor(rewritten);
+    for (const path of filtered.placeholders) removePlaceholderAt(result.data, path);
     if (!errors.length) return result;
     for (const removed of filtered.removed) setNullAt(result.data, removed.path);
     return { ...result, errors: [...(result.errors ?? []), ...errors] };

@@ -35,9 +35,13 @@ export interface FilteredOperation {
   operation: OperationDefinitionNode;
   removed: RemovedField[];
   touched: TouchedField[];
+  /** Response paths of the selections that were emptied and hold a placeholder. */
+  placeholders: string[][];
 }
 
-const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+/** Response key of the `__typename` that keeps an emptied selection valid; removed from the result afterwards. */
+export const PLACEHOLDER = '_tigaRemoved';
+const PLACEHOLDER_FIELD: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: PLACEHOLDER }, name: { kind: Kind.NAME, value: '__typename' } };
 
 function argumentValues(args: readonly ArgumentNode[] | undefined, variables: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -68,6 +72,7 @@ export function filterOperation(
   if (!operation) throw new Error('no operation to filter');
   const removed: RemovedField[] = [];
   const touched: TouchedField[] = [];
+  const placeholders: string[][] = [];
 
   const filterSet = (set: SelectionSetNode, parent: GraphQLCompositeType, path: string[], seen: Set<string>): SelectionSetNode => {
     const selections: SelectionNode[] = [];
@@ -109,25 +114,40 @@ export function filterOperation(
         });
       }
     }
-    return { ...set, selections: selections.length ? selections : [TYPENAME] };
+    if (selections.length) return { ...set, selections };
+    placeholders.push(path);
+    return { ...set, selections: [PLACEHOLDER_FIELD] };
   };
 
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!root) throw new Error(`the schema has no ${operation.operation} type`);
   const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, [], new Set()) };
-  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, touched };
+  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, touched, placeholders };
 }
 
-/** Writes `null` at a response path in every element of the lists it crosses. */
-export function setNullAt(data: unknown, path: readonly string[]): void {
-  if (data === null || data === undefined || path.length === 0) return;
+/** Applies `change` to the object at a response path, in every element of the lists it crosses. */
+function atPath(data: unknown, path: readonly string[], change: (record: Record<string, unknown>) => void): void {
+  if (data === null || data === undefined) return;
   if (Array.isArray(data)) {
-    for (const item of data) setNullAt(item, path);
+    for (const item of data) atPath(item, path, change);
     return;
   }
   if (typeof data !== 'object') return;
+  if (path.length === 0) return change(data as Record<string, unknown>);
   const [head, ...rest] = path as [string, ...string[]];
-  const record = data as Record<string, unknown>;
-  if (rest.length === 0) record[head] = null;
-  else setNullAt(record[head], rest);
+  atPath((data as Record<string, unknown>)[head], rest, change);
+}
+
+/** Writes `null` where a removed field would have been. */
+export function setNullAt(data: unknown, path: readonly string[]): void {
+  atPath(data, path.slice(0, -1), (record) => {
+    record[path.at(-1)!] = null;
+  });
+}
+
+/** Drops the placeholder of an emptied selection from the result. */
+export function removePlaceholderAt(data: unknown, path: readonly string[]): void {
+  atPath(data, path, (record) => {
+    delete record[PLACEHOLDER];
+  });
 }

@@ -25,7 +25,7 @@ describe('a dashboard of the 33 communes costs the same SQL as one commune', () 
     const many = await statementsFor(hub, `{ territories(kind: COMMUNE, in: "246700488") { ${FIELDS} } }`);
     const one = await statementsFor(hub, `{ territory(code: "67482") { ${FIELDS} } }`);
     // ADEUS: the list (or the lookup) + urban indicators. ATMO: indices + stations. ORSAL: health values.
-    expect(many).toEqual({ adeus: 2, atmo: 2, orsal: 1, community: 0 });
+    expect(many).toEqual({ adeus: 2, atmo: 2, orsal: 1, community: 0, platform: 0 });
     expect(one).toEqual(many);
   });
 
@@ -35,6 +35,6 @@ describe('a dashboard of the 33 communes costs the same SQL as one commune', () 
       '{ area(select: { point: { lon: 7.7521, lat: 48.5734 }, radiusMeters: 2000 }) { territories { code } airStations { id } sensors { id } } }',
     );
     // ADEUS resolves the disc's shape, then lists territories; each other producer runs one spatial query.
-    expect(counts).toEqual({ adeus: 2, atmo: 1, orsal: 0, community: 1 });
+    expect(counts).toEqual({ adeus: 2, atmo: 1, orsal: 0, community: 1, platform: 0 });
   });
 });

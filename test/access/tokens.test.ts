@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair, SignJWT, base64url } from 'jose';
+import { loadConfig } from '../../lib/config.ts';
+import { bearer, testKeys } from '../support/auth.ts';
+import { testHub } from '../support/hub.ts';
+import { postGraphQL } from '../support/subgraph.ts';
+import type { Hub } from '../../hub/hub.ts';
+
+const { auth } = loadConfig({});
+const QUERY = '{ territory(code: "67482") { name health { indicator cases } } }';
+const ORSAL_QUERY = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Territory { health { cases } } } }';
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A token signed with the hub's real key, with claims overridden: only the claim under test is wrong. */
+async function signed(overrides: { iss?: string; aud?: string; exp?: number; nbf?: number; sub?: string | null } = {}) {
+  const keys = await testKeys();
+  const jwt = new SignJWT({ scope: 'orsal:restricted' }).setProtectedHeader({ alg: 'EdDSA', kid: keys.kid });
+  if (overrides.sub !== null) jwt.setSubject(overrides.sub ?? 'mallory');
+  jwt.setIssuer(overrides.iss ?? auth.issuer).setAudience(overrides.aud ?? auth.audience).setIssuedAt();
+  jwt.setExpirationTime(overrides.exp ?? now() + 600);
+  if (overrides.nbf) jwt.setNotBefore(overrides.nbf);
+  return jwt.sign(keys.privateKey);
+}
+
+/** The forged and broken tokens a hostile or careless client might send. */
+async function brokenTokens(): Promise<[string, string][]> {
+  const good = await signed();
+  const [header, payload] = good.split('.') as [string, string, string];
+  const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const forged = await new SignJWT({ scope: 'orsal:restricted' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: (await testKeys()).kid })
+    .setSubject('mallory').setIssuer(auth.issuer).setAudience(auth.audience).setExpirationTime(now() + 600)
+    .sign(other.privateKey);
+  const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${payload}.`;
+  // The classic confusion attack: HS256 "signed" with the public key as the HMAC secret.
+  const publicJwk = (await testKeys()).jwks.keys[0];
+  const hs256 = await new SignJWT({ scope: 'orsal:restricted' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('mallory').setIssuer(auth.issuer).setAudience(auth.audience).setExpirationTime(now() + 600)
+    .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+  return [
+    ['signed by another key', forged],
+    ['alg: none', none],
+    ['HS256 with the public key as secret', hs256],
+    ['expired', await signed({ exp: now() - 3600 })],
+    ['not valid yet', await signed({ nbf: now() + 3600 })],
+    ['for another audience', await signed({ aud: 'another-api' })],
+    ['from another issuer', await signed({ iss: 'https://evil.example' })],
+    ['without a subject', await signed({ sub: null })],
+    ['with a tampered payload', `${header}.${base64url.encode(JSON.stringify({ sub: 'mallory', scope: 'orsal:restricted audit:read', iss: auth.issuer, aud: auth.audience, exp: now() + 600 }))}.${good.split('.')[2]}`],
+    ['not a JWT', 'hello'],
+  ];
+}
+
+describe('a token that is present but invalid is refused, never downgraded to anonymous', () => {
+  let hub: Hub;
+  let cases: [string, string][];
+  beforeAll(async () => {
+    hub = await testHub();
+    cases = await brokenTokens();
+  });
+
+  it('accepts no token as anonymous, and a valid researcher token as a researcher', async () => {
+    const anonymous = await postGraphQL(hub.gatewayUrl, QUERY);
+    expect(anonymous.data.territory.name).toBe('Strasbourg');
+    expect(anonymous.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+    const researcher = await postGraphQL(hub.gatewayUrl, QUERY, undefined, await bearer(['orsal:restricted']));
+    expect(researcher.errors).toBeUndefined();
+    expect(researcher.data.territory.health[0].cases).toEqual(expect.any(Number));
+  });
+
+  it('refuses each broken token at the gateway with UNAUTHENTICATED and no data', async () => {
+    for (const [name, token] of cases) {
+      const response = await postGraphQL(hub.gatewayUrl, QUERY, undefined, { authorization: `Bearer ${token}` });
+      expect({ name, data: response.data ?? null, code: response.errors?.[0]?.extensions?.code }).toEqual({ name, data: null, code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('refuses each broken token at a subgraph called directly', async () => {
+    for (const [name, token] of cases) {
+      const response = await postGraphQL(hub.subgraphs.orsal.url, ORSAL_QUERY, { r: [{ __typename: 'Territory', code: '67482' }] }, { authorization: `Bearer ${token}` });
+      expect({ name, data: response.data ?? null, code: response.errors?.[0]?.extensions?.code }).toEqual({ name, data: null, code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('refuses an Authorization header that is not a bearer token', async () => {
+    const response = await postGraphQL(hub.gatewayUrl, QUERY, undefined, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` });
+    expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(response.data ?? null).toBeNull();
+  });
+});
