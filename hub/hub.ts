@@ -65,11 +65,12 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     const referential = loadReferential(config.sharedDataDir);
     log(`referential: ${referential.source} (${referential.sourceLabel})`);
     for (const name of SUBGRAPH_NAMES) {
-      const report = await SUBGRAPHS[name].seed(dbs[name].knex, referential, { scale: config.seedScale });
+      const report = await SUBGRAPHS[name].seed(dbs[name].knex, referential, { scale: config.seedScale, secrecyThreshold: config.secrecyThreshold });
       if (Object.keys(report.rows).length) log(`seeded ${name}: ${JSON.stringify(report.rows)}`);
       seeded.push(report);
     }
   }
+  for (const name of SUBGRAPH_NAMES) await SUBGRAPHS[name].definition.refresh?.(dbs[name], config);
   const seedMs = Date.now() - mark;
 
   const verifier = await verifierFromConfig(config);

@@ -16,7 +16,7 @@ import { readAccessPolicy } from './auth/policy.ts';
 import { unauthenticated } from './errors.ts';
 import type { TokenVerifier } from './auth/verify.ts';
 import { ANONYMOUS } from './auth/principal.ts';
-import type { SubgraphName } from './config.ts';
+import type { Config, SubgraphName } from './config.ts';
 
 /** What every resolver receives. Loaders are built per request so batches never mix callers. */
 export interface SubgraphContext<Loaders> extends AccessContext {
@@ -31,6 +31,11 @@ export interface SubgraphDefinition<Loaders = unknown> {
   resolvers: GraphQLResolverMap<SubgraphContext<Loaders>>;
   migrations: Migration[];
   createLoaders(db: Database): Loaders;
+  /**
+   * Recomputes what derives from the configuration, on every start after migrations and seeds
+   * (e.g. ORSAL's statistical-secrecy decisions under TIGA_SECRECY_THRESHOLD).
+   */
+  refresh?(db: Database, config: Config): Promise<void>;
 }
 
 /** Reads a subgraph's hand-written SDL that sits next to its resolvers. */

@@ -15,7 +15,7 @@ try {
   for (const name of SUBGRAPH_NAMES) {
     const started = Date.now();
     await prepareDatabase(SUBGRAPHS[name].definition, db);
-    const report = await SUBGRAPHS[name].seed(db.knex, referential, { scale: config.seedScale });
+    const report = await SUBGRAPHS[name].seed(db.knex, referential, { scale: config.seedScale, secrecyThreshold: config.secrecyThreshold });
     const rows = Object.keys(report.rows).length ? JSON.stringify(report.rows) : 'already seeded';
     console.log(`${name}: ${rows} in ${Date.now() - started} ms`);
   }

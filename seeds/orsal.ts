@@ -1,6 +1,7 @@
 import type { SeedReport, Seeder } from './types.ts';
 import { centreOf, type Referential } from './referential.ts';
 import { gaussian, metresBetween, rng, round } from './random.ts';
+import { applySecrecy, SECRECY_THRESHOLD } from '../subgraphs/orsal/secrecy.ts';
 
 export const ORSAL_SYNTHETIC_SOURCE = 'TIGA synthetic seed v1 (not real ORSAL data)';
 const IRIS_SOURCE = `${ORSAL_SYNTHETIC_SOURCE}; IRIS population is a synthetic split of the commune population`;
@@ -163,13 +164,13 @@ function byar(cases: number): [number, number] {
   return [Math.max(0, low), high];
 }
 
-function valueRow(code: string, level: string, model: IndicatorModel, year: number, tally: Tally, source: string) {
+function valueRow(code: string, level: string, parent: string | null, model: IndicatorModel, year: number, tally: Tally, source: string) {
   const rate = (tally.weighted / tally.population) * model.perUnit;
   // A standardised rate's interval is the count's interval scaled by rate per case.
   const perCase = tally.cases > 0 ? rate / tally.cases : model.perUnit / tally.population;
   const [low, high] = model.perUnit === 100 ? wilson(tally.cases, tally.population) : byar(tally.cases).map((c) => c * perCase) as [number, number];
   return {
-    territory_code: code, territory_level: level, indicator: model.code, period: String(year),
+    territory_code: code, territory_level: level, parent_code: parent, indicator: model.code, period: String(year),
     cases: tally.cases, population: tally.population,
     rate: round(rate, model.digits), ci_low: round(low, model.digits), ci_high: round(high, model.digits),
     source, synthetic: true,
@@ -194,7 +195,7 @@ function valueRows(referential: Referential, years: number[]) {
     for (const model of ORSAL_INDICATORS) {
       for (const year of years) {
         const tally = drawTally(unit, model, year);
-        if (unit.level === 'IRIS') rows.push(valueRow(unit.code, 'IRIS', model, year, tally, IRIS_SOURCE));
+        if (unit.level === 'IRIS') rows.push(valueRow(unit.code, 'IRIS', unit.commune, model, year, tally, IRIS_SOURCE));
         add(communes, `${unit.commune}|${model.code}|${year}`, tally);
         add(epcis, `${epciOf.get(unit.commune)}|${model.code}|${year}`, tally);
       }
@@ -204,7 +205,7 @@ function valueRows(referential: Referential, years: number[]) {
   for (const [level, tallies] of [['COMMUNE', communes], ['EPCI', epcis]] as const) {
     for (const [key, tally] of tallies) {
       const [code, indicator, year] = key.split('|') as [string, string, string];
-      rows.push(valueRow(code, level, models.get(indicator)!, Number(year), tally, ORSAL_SYNTHETIC_SOURCE));
+      rows.push(valueRow(code, level, level === 'COMMUNE' ? epciOf.get(code) ?? null : null, models.get(indicator)!, Number(year), tally, ORSAL_SYNTHETIC_SOURCE));
     }
   }
   return rows;
@@ -225,5 +226,6 @@ export const seedOrsal: Seeder = async (knex, referential, options): Promise<See
     await trx('orsal.indicator').insert(indicators).onConflict('code').ignore();
     await trx.batchInsert('orsal.indicator_value', values, 1000);
   });
+  await applySecrecy(knex, options.secrecyThreshold ?? SECRECY_THRESHOLD);
   return { subgraph: 'orsal', rows: { indicator: indicators.length, indicator_value: values.length } };
 };

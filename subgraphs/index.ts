@@ -17,7 +17,10 @@ try {
   const { definition, seed } = SUBGRAPHS[name];
   const db = await openDatabase(config.subgraphs[name].databaseUrl, path.join(config.dataDir, `pglite-${name}`));
   await prepareDatabase(definition, db);
-  if (config.seedOnStart === 'auto') await seed(db.knex, loadReferential(config.sharedDataDir), { scale: config.seedScale });
+  if (config.seedOnStart === 'auto') {
+    await seed(db.knex, loadReferential(config.sharedDataDir), { scale: config.seedScale, secrecyThreshold: config.secrecyThreshold });
+  }
+  await definition.refresh?.(db, config);
   const { app } = await createSubgraphApp(definition, db, { verifier: await verifierFromConfig(config) });
   const server = await listen(app, config.subgraphs[name].port, config.host);
   console.log(`subgraph ${name} on ${server.url}`);

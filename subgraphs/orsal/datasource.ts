@@ -1,10 +1,8 @@
 import type { Knex } from 'knex';
-import { SECRECY_THRESHOLD, suppressionReason } from './secrecy.ts';
+import { OPEN_LEVELS, suppressionReason, type OpenStatus } from './secrecy.ts';
 
 export type TerritoryLevel = 'COMMUNE' | 'IRIS' | 'EPCI';
 
-/** Levels whose values are open; IRIS values are restricted (too few inhabitants per unit). */
-const OPEN_LEVELS: TerritoryLevel[] = ['COMMUNE', 'EPCI'];
 
 export interface HealthFilter {
   indicator: string | null;
@@ -62,7 +60,8 @@ interface ValueRow {
   rate: number | null;
   ci_low: number | null;
   ci_high: number | null;
-  suppressed: boolean;
+  open_status: OpenStatus;
+  threshold: number;
   source: string;
   synthetic: boolean;
 }
@@ -85,36 +84,36 @@ function valuesQuery(knex: Knex, codes: readonly string[], filter: HealthFilter,
       'v.population',
       'v.source',
       'v.synthetic',
-      // `is not true`: a row without a usable count is withheld too.
-      knex.raw('(v.cases >= ?) is not true as suppressed', [SECRECY_THRESHOLD]),
+      'v.open_status',
+      knex.raw('(select threshold from orsal.secrecy_run) as threshold'),
     )
     .whereIn('v.territory_code', codes as string[])
     .orderBy([{ column: 'v.territory_code' }, { column: 'v.indicator' }, { column: 'v.period' }]);
-  if (levels) query.whereIn('v.territory_level', levels);
+  if (levels) query.whereIn('v.territory_level', levels as string[]);
   if (filter.indicator !== null) query.where('v.indicator', filter.indicator);
   if (filter.period !== null) query.where('v.period', filter.period);
   return query;
 }
 
 /**
- * Open values of communes and EPCI. Suppression happens in SQL, so a withheld rate and its interval
- * never leave the database on the open path.
+ * Open values of communes and EPCI, disclosed only where the stored secrecy decision (primary and
+ * secondary suppression, subgraphs/orsal/secrecy.ts) says so. Withholding happens in SQL, so a withheld
+ * rate and its interval never leave the database on the open path.
  */
 export async function openValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthValue[]> {
-  const disclosed = (column: string) => knex.raw(`case when v.cases >= ? then ?? end as ??`, [SECRECY_THRESHOLD, `v.${column}`, column]);
-  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, OPEN_LEVELS).select(disclosed('rate'), disclosed('ci_low'), disclosed('ci_high'));
-  const reason = suppressionReason();
+  const disclosed = (column: string) => knex.raw(`case when v.open_status = 'DISCLOSED' then ?? end as ??`, [`v.${column}`, column]);
+  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, [...OPEN_LEVELS]).select(disclosed('rate'), disclosed('ci_low'), disclosed('ci_high'));
   return rows.map((row) => ({
     ...base(row),
-    suppressed: row.suppressed,
-    suppressionReason: row.suppressed ? reason : null,
+    suppressed: row.open_status !== 'DISCLOSED',
+    suppressionReason: suppressionReason(row.open_status, row.threshold),
   }));
 }
 
 /** Every value of the territories, any level, unsuppressed: for the restricted field only. */
 export async function detailedValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthRecord[]> {
   const rows: ValueRow[] = await valuesQuery(knex, codes, filter, null).select('v.rate', 'v.ci_low', 'v.ci_high');
-  return rows.map((row) => ({ ...base(row), territoryLevel: row.territory_level, suppressedInOpenData: row.suppressed }));
+  return rows.map((row) => ({ ...base(row), territoryLevel: row.territory_level, suppressedInOpenData: row.open_status !== 'DISCLOSED' }));
 }
 
 function base(row: ValueRow): ValueBase {

@@ -2,6 +2,7 @@ import { readSchema, type SubgraphDefinition } from '../../lib/subgraph.ts';
 import { resolvers } from './resolvers.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { migrations } from './migrations/index.ts';
+import { applySecrecy } from './secrecy.ts';
 
 /** ORSAL: the regional health observatory's indicators per commune, IRIS and EPCI, under statistical secrecy. */
 export const orsal: SubgraphDefinition<Loaders> = {
@@ -10,4 +11,5 @@ export const orsal: SubgraphDefinition<Loaders> = {
   resolvers,
   migrations,
   createLoaders,
+  refresh: async (db, config) => void (await applySecrecy(db.knex, config.secrecyThreshold)),
 };

@@ -1,4 +1,5 @@
 import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
+import * as secrecy from './003_statistical_secrecy.ts';
 
-export const migrations: Migration[] = [init];
+export const migrations: Migration[] = [init, secrecy];
