@@ -4,21 +4,25 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { PROJECT_ROOT } from '../lib/config.ts';
-import { GATEWAY_MIX, SUBGRAPH_MIXES } from './queries.ts';
+import { GATEWAY_MIX, OPEN_HEALTH, RESTRICTED_HEALTH, SUBGRAPH_MIXES } from './queries.ts';
+import { ensureEmbeddedKeys } from '../lib/auth/keys.ts';
+import { signToken } from '../lib/auth/sign.ts';
 
 /**
  * `npm run bench`: starts the hub in a child process (embedded database in a temporary folder, or
  * DATABASE_URL), then loads it from this process with autocannon: the gateway with a mix of the contract
  * queries, then each subgraph directly with the part of the mix it serves. Prints req/s and latencies.
- * BENCH_URL=http://host:4000/graphql benchmarks an already running gateway instead (subgraphs skipped).
+ * BENCH_URL=http://host:4000/graphql benchmarks an already running gateway instead (subgraphs and token
+ * scenarios skipped).
  * @default 10 s per scenario (BENCH_SECONDS), 16 connections (BENCH_CONNECTIONS)
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const basePort = Number(process.env.BENCH_PORT ?? 4100);
 
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-'));
+
 function startHub(): Promise<ChildProcess> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], {
     env: {
       ...process.env,
@@ -40,12 +44,12 @@ function startHub(): Promise<ChildProcess> {
   });
 }
 
-async function run(title: string, url: string, bodies: string[]) {
+async function run(title: string, url: string, bodies: string[], headers: Record<string, string> = {}) {
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
-    requests: bodies.map((body) => ({ method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json' }, body })),
+    requests: bodies.map((body) => ({ method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json', ...headers }, body })),
   });
   const errors = result.errors + result.non2xx;
   console.log(
@@ -60,6 +64,13 @@ try {
   console.log(`\n${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores\n`);
   await run('gateway — contract mix', gatewayUrl, GATEWAY_MIX);
   if (!external) {
+    // Authorization overhead: the same open query anonymous and with a token, then a restricted (audited) read.
+    const keys = await ensureEmbeddedKeys(dataDir);
+    const token = await signToken(keys, { subject: 'bench', scopes: ['orsal:restricted'], ttlSeconds: 3600, issuer: 'tiga-hub', audience: 'tiga-hub' });
+    const researcher = { authorization: `Bearer ${token}` };
+    await run('gateway — open query, anonymous', gatewayUrl, [OPEN_HEALTH]);
+    await run('gateway — open query, researcher token', gatewayUrl, [OPEN_HEALTH], researcher);
+    await run('gateway — restricted read, audited', gatewayUrl, [RESTRICTED_HEALTH], researcher);
     const ports = { atmo: basePort + 1, orsal: basePort + 2, adeus: basePort + 3, community: basePort + 4 };
     for (const [name, bodies] of Object.entries(SUBGRAPH_MIXES)) {
       await run(`subgraph ${name} — direct`, `http://127.0.0.1:${ports[name as keyof typeof ports]}/graphql`, bodies);

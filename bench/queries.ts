@@ -37,3 +37,8 @@ export const SUBGRAPH_MIXES: Record<string, string[]> = {
   orsal: COMMUNES.map((code) => entities('... on Territory { health { indicator period value unit } }', [{ __typename: 'Territory', code }])),
   community: COMMUNES.map((_, i) => entities('... on Area { sensors { id } }', [disc(7.7521 + i * 0.01)])),
 };
+
+/** One open query, for the authorization-overhead scenarios. */
+export const OPEN_HEALTH = body('{ territory(code: "67482") { name health(indicator: "ASTHMA_PREVALENCE") { period value } } }');
+/** The same with the restricted case counts: audited at the gateway and at ORSAL. */
+export const RESTRICTED_HEALTH = body('{ territory(code: "67482") { name health(indicator: "ASTHMA_PREVALENCE") { period value cases } } }');
