@@ -89,3 +89,33 @@ describe('a token that is present but invalid is refused, never downgraded to an
     expect(response.data ?? null).toBeNull();
   });
 });
+
+describe('an external issuer (OIDC) publishes its keys at a JWKS URL', () => {
+  it('verifies tokens against keys fetched over HTTP, and refuses others', async () => {
+    const { createServer } = await import('node:http');
+    const { createTokenVerifier } = await import('../../lib/auth/verify.ts');
+    const { exportJWK } = await import('jose');
+    const issuerKeys = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(issuerKeys.publicKey)), kid: 'realm-key', alg: 'ES256', use: 'sig' };
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const issuer = `http://127.0.0.1:${port}/realms/tiga`;
+      const verify = createTokenVerifier({ jwks: `${issuer}/protocol/openid-connect/certs`, issuer, audience: 'tiga-hub' });
+      const token = await new SignJWT({ scope: 'orsal:restricted', azp: 'dashboard' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'realm-key' })
+        .setSubject('researcher-1').setIssuer(issuer).setAudience('tiga-hub').setExpirationTime(now() + 300)
+        .sign(issuerKeys.privateKey);
+      const principal = await verify(`Bearer ${token}`);
+      expect(principal).toMatchObject({ kind: 'user', subject: 'researcher-1', client: 'dashboard' });
+      expect(principal.kind === 'user' && [...principal.scopes]).toEqual(['orsal:restricted']);
+      await expect(verify(`Bearer ${await signed()}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      server.close();
+    }
+  });
+});
