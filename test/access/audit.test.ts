@@ -6,7 +6,7 @@ import { createGatewayApp } from '../../gateway/gateway.ts';
 import { listen } from '../../lib/subgraph.ts';
 import type { Hub } from '../../hub/hub.ts';
 
-const IRIS_CASES = '{ territory(code: "674820101") { name healthDetailed(indicator: "COPD_HOSPITALISATION") { period cases } } }';
+const IRIS_CASES = '{ territory(code: "67482") { name healthDetailed(indicator: "COPD_HOSPITALISATION") { period cases } } }';
 const ENTITY_CASES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Territory { healthDetailed { cases } } } }';
 
 describe('every restricted read is audited first, in an append-only log that auditors read', () => {
@@ -63,7 +63,7 @@ describe('every restricted read is audited first, in an append-only log that aud
     await knex.raw(`create function audit.unavailable() returns trigger language plpgsql as $$ begin raise exception 'audit storage unavailable'; end $$`);
     await knex.raw('create trigger access_log_unavailable before insert on audit.access_log for each row execute function audit.unavailable()');
     try {
-      const response = await postGraphQL(hub.subgraphs.orsal.url, ENTITY_CASES, { r: [{ __typename: 'Territory', code: '674820101' }] }, await bearer(['orsal:restricted']));
+      const response = await postGraphQL(hub.subgraphs.orsal.url, ENTITY_CASES, { r: [{ __typename: 'Territory', code: '67482' }] }, await bearer(['orsal:restricted']));
       expect(response.data ?? null).toBeNull();
       expect(JSON.stringify(response)).not.toMatch(/"cases":\d/);
     } finally {

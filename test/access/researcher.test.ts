@@ -7,8 +7,9 @@ import { testHub } from '../support/hub.ts';
 import { postGraphQL } from '../support/subgraph.ts';
 import type { Hub } from '../../hub/hub.ts';
 
-const IRIS = '674820101';
-const IRIS_HEALTH = `query IrisAsthma { territory(code: "${IRIS}") { code name healthDetailed(indicator: "ASTHMA_PREVALENCE") { period value cases population } } }`;
+// Strasbourg exists in the real and in the approximate referential; its detailed values are restricted like an IRIS's.
+const FINE = '67482';
+const IRIS_HEALTH = `query IrisAsthma { territory(code: "${FINE}") { code name healthDetailed(indicator: "ASTHMA_PREVALENCE") { period value cases population } } }`;
 
 async function accessLog(hub: Hub, subject: string) {
   return hub.subgraphs.platform.db.knex('audit.access_log').where({ subject }).orderBy('id');
@@ -38,7 +39,7 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
 
   it('gives the same query anonymously the open parts, null where restricted, and one FORBIDDEN per removed field', async () => {
     const response = await postGraphQL(hub.gatewayUrl, IRIS_HEALTH);
-    expect(response.data.territory).toEqual({ code: IRIS, name: expect.any(String), healthDetailed: null });
+    expect(response.data.territory).toEqual({ code: FINE, name: expect.any(String), healthDetailed: null });
     expect(response.errors).toHaveLength(1);
     expect(response.errors![0]).toMatchObject({
       path: ['territory', 'healthDetailed'],
@@ -58,7 +59,7 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
 
   it('finds restricted fields hidden behind aliases, named fragments and inline fragments', async () => {
     const query = `
-      query Hidden { t: territory(code: "${IRIS}") { ...Sneaky ... on Territory { again: healthDetailed { cases } } } }
+      query Hidden { t: territory(code: "${FINE}") { ...Sneaky ... on Territory { again: healthDetailed { cases } } } }
       fragment Sneaky on Territory { h: healthDetailed { value } }`;
     const response = await postGraphQL(hub.gatewayUrl, query);
     expect(response.data.t).toEqual({ h: null, again: null });
@@ -78,7 +79,7 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
 
   it('refuses a subgraph called directly without the scope, and serves it with the scope', async () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Territory { healthDetailed { cases } } } }';
-    const variables = { r: [{ __typename: 'Territory', code: IRIS }] };
+    const variables = { r: [{ __typename: 'Territory', code: FINE }] };
     const anonymous = await postGraphQL(hub.subgraphs.orsal.url, query, variables);
     expect(anonymous.data?._entities[0].healthDetailed ?? null).toBeNull();
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
