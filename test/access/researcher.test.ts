@@ -48,6 +48,14 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
     expect(response.errors![0]!.message).toContain('orsal:restricted');
   });
 
+  it('does not even ask ORSAL for health details an anonymous caller may not see', async () => {
+    const counter = countStatements(hub.subgraphs.orsal.db.knex);
+    const response = await postGraphQL(hub.gatewayUrl, IRIS_HEALTH);
+    counter.stop();
+    expect(response.data.territory.healthDetailed).toBeNull();
+    expect(counter.count).toBe(0);
+  });
+
   it('does not let a cached query plan of a researcher serve an anonymous caller', async () => {
     const query = '{ territory(code: "67482") { health(indicator: "COPD_HOSPITALISATION") { period cases } } }';
     const researcher = await postGraphQL(hub.gatewayUrl, query, undefined, await bearer(['orsal:restricted']));
