@@ -4,7 +4,8 @@ import { startHub } from './hub.ts';
 // `npm start`: the whole hub in one process, on the embedded database unless DATABASE_URL is set.
 try {
   const hub = await startHub(loadConfig(), { log: (line) => console.log(line) });
-  console.log(`ready in ${hub.timings.startMs} ms (seed ${hub.timings.seedMs} ms) — ${hub.gatewayUrl}`);
+  const { startMs, databaseMs, migrateMs, seedMs } = hub.timings;
+  console.log(`ready in ${startMs} ms (database ${databaseMs} ms, migrations ${migrateMs} ms, seed ${seedMs} ms) — ${hub.gatewayUrl}`);
   const stop = () => void hub.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
