@@ -13,7 +13,14 @@ export interface VerifierOptions {
   audience: string;
   /** Tolerated clock difference, in seconds. @default 30 */
   clockToleranceSeconds?: number;
+  /**
+   * Verified tokens remembered (until they expire, at most 60 s) so a request fanned out to several
+   * subgraphs, and a client's next requests, skip the signature check. @default 1000
+   */
+  cacheSize?: number;
 }
+
+const CACHE_SECONDS = 60;
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal>;
 
@@ -37,25 +44,36 @@ function scopesFrom(payload: JWTPayload): Set<string> {
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const keys = keySet(options.jwks);
   const clockTolerance = Math.min(options.clockToleranceSeconds ?? 30, 300);
+  const cacheSize = options.cacheSize ?? 1000;
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return ANONYMOUS;
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
     if (!match) throw unauthenticated('the Authorization header must be "Bearer <JWT>"');
+    const token = match[1]!;
+    const cached = verified.get(token);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    verified.delete(token);
     try {
-      const { payload } = await jwtVerify(match[1]!, keys, {
+      const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ACCEPTED_ALGORITHMS,
         clockTolerance,
         requiredClaims: ['sub', 'exp'],
       });
-      return {
+      const principal: Principal = {
         kind: 'user',
         subject: payload.sub!,
         client: typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : null,
         scopes: scopesFrom(payload),
         tokenId: payload.jti ?? null,
       };
+      if (cacheSize > 0) {
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+        verified.set(token, { principal, until: Math.min(payload.exp! * 1000, Date.now() + CACHE_SECONDS * 1000) });
+      }
+      return principal;
     } catch (error) {
       const reason = error instanceof errors.JWTExpired ? 'the token has expired' : error instanceof errors.JOSEError ? `the token is not valid (${error.code})` : 'the token is not valid';
       throw unauthenticated(reason);

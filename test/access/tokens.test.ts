@@ -119,3 +119,16 @@ describe('an external issuer (OIDC) publishes its keys at a JWKS URL', () => {
     }
   });
 });
+
+describe('verified tokens are remembered, never beyond their expiry', () => {
+  it('refuses a token the moment it expires, even after it was accepted and cached', async () => {
+    const { createTokenVerifier } = await import('../../lib/auth/verify.ts');
+    const keys = await testKeys();
+    const verify = createTokenVerifier({ jwks: keys.jwks, issuer: auth.issuer, audience: auth.audience, clockToleranceSeconds: 0 });
+    const token = `Bearer ${await signed({ exp: now() + 2 })}`;
+    await expect(verify(token)).resolves.toMatchObject({ kind: 'user', subject: 'mallory' });
+    await expect(verify(token)).resolves.toMatchObject({ kind: 'user', subject: 'mallory' });
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    await expect(verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});
