@@ -8,7 +8,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { SubgraphName } from '../lib/config.ts';
 import { graphiql } from './graphiql.ts';
-import { AccessControlledGateway, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
+import { AccessControlledGateway, maskNames, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
 import type { AuditEntry } from '../lib/audit.ts';
 import { prepareSupergraphForGateway, readSupergraph } from './supergraph.ts';
@@ -58,6 +58,19 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
       }),
   });
   const gateway = new AccessControlledGateway(apolloGateway, { supergraphSdl, mode: options.mode, audit: options.audit });
+  const maskValidationErrors: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.errors || !contextValue.principal) return;
+          const hidden = gateway.hiddenNames(contextValue.principal);
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) =>
+            error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ? { ...error, message: maskNames(error.message, hidden) } : error,
+          );
+        },
+      };
+    },
+  };
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
@@ -69,7 +82,8 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin[])],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors],
+    hideSchemaDetailsFromClientErrors: true,
     validationRules: [...armor.validationRules],
     includeStacktraceInErrorResponses: false,
   });

@@ -143,8 +143,10 @@ export async function createSubgraphApp(
     schema: buildSchema(definition),
     plugins: [ApolloServerPluginInlineTraceDisabled(), auditRestrictedReads(`subgraph:${definition.name}`), ...(options.plugins ?? [])],
     includeStacktraceInErrorResponses: false,
-    // A subgraph's schema names its restricted fields; only the composed, filtered view is public.
+    // A subgraph's schema names its restricted fields; only the composed, filtered view is public:
+    // no introspection, and no "Did you mean …" suggestions in validation errors.
     introspection: false,
+    hideSchemaDetailsFromClientErrors: true,
   });
   const verify = options.verifier ?? refuseTokens;
   await server.start();

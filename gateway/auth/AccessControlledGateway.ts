@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildASTSchema, execute, GraphQLError, Kind, parse, print, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, execute, GraphQLError, parse, print, type GraphQLSchema } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
@@ -36,7 +36,24 @@ export interface GatewayContext {
   authorization?: string;
 }
 
-const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+/** Every type and field name of a schema (introspection types excluded). */
+function namesOf(schema: GraphQLSchema): Set<string> {
+  const names = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    names.add(type.name);
+    if ('getFields' in type) for (const field of Object.keys(type.getFields())) names.add(field);
+  }
+  return names;
+}
+
+/** Masks the quoted names a caller may not see in one validation error message. */
+export function maskNames(message: string, hidden: Set<string>): string {
+  return message.replace(/"([^"]+)"/g, (quoted, inner: string) => {
+    const name = inner.replace(/[[\]!]/g, '');
+    return hidden.has(name) ? '"(not available)"' : quoted;
+  });
+}
 
 const forbidden = (removed: FilteredOperation['removed'][number]) =>
   new GraphQLError(`not authorized to read ${removed.coordinate}: it needs ${describeRule(removed.rule)}`, {
@@ -52,6 +69,7 @@ const forbidden = (removed: FilteredOperation['removed'][number]) =>
 export class AccessControlledGateway implements GatewayInterface {
   private readonly policy: AccessPolicy;
   private readonly visibleSchemas = new Map<string, GraphQLSchema>();
+  private readonly hiddenNameSets = new Map<string, Set<string>>();
   private apiSchema: GraphQLSchema | undefined;
 
   constructor(
@@ -65,6 +83,7 @@ export class AccessControlledGateway implements GatewayInterface {
     return this.inner.onSchemaLoadOrUpdate((context) => {
       this.apiSchema = context.apiSchema;
       this.visibleSchemas.clear();
+      this.hiddenNameSets.clear();
       callback(context);
     });
   }
@@ -79,6 +98,21 @@ export class AccessControlledGateway implements GatewayInterface {
     return this.inner.stop();
   }
 
+  /**
+   * Type and field names the caller may not see: a validation error that quotes one (e.g. "Cannot query
+   * field "x" on type "HealthRecord"") has them masked, so error messages tell no more than introspection.
+   */
+  hiddenNames(principal: Principal): Set<string> {
+    const key = principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`;
+    let hidden = this.hiddenNameSets.get(key);
+    if (!hidden) {
+      const visible = namesOf(this.schemaFor(principal));
+      hidden = new Set([...namesOf(this.apiSchema!)].filter((name) => !visible.has(name)));
+      this.hiddenNameSets.set(key, hidden);
+    }
+    return hidden;
+  }
+
   private schemaFor(principal: Principal): GraphQLSchema {
     const key = principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`;
     let schema = this.visibleSchemas.get(key);
@@ -91,11 +125,10 @@ export class AccessControlledGateway implements GatewayInterface {
 
   private async execute(requestContext: GatewayGraphQLRequestContext, executor: GatewayExecutor): Promise<GatewayExecutionResult> {
     const { principal } = requestContext.context as GatewayContext;
-    const rootFields = requestContext.operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).map((s) => s.name.value);
-    if (rootFields.some((name) => INTROSPECTION_ROOTS.has(name))) return this.introspect(requestContext, principal, rootFields);
-
     const variables = requestContext.request.variables ?? {};
     const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, requestContext.operationName, variables);
+    // Fragments are expanded by the filter, so introspection hidden in one (`{ ... on Query { __schema {…} } }`) is caught too.
+    if (filtered.introspects) return this.introspect(requestContext, principal, filtered.readsData);
     const errors = filtered.removed.map(forbidden);
     if (errors.length && this.options.mode === 'reject') return { errors };
 
@@ -132,8 +165,8 @@ export class AccessControlledGateway implements GatewayInterface {
   }
 
   /** Introspection answers from the caller's visible schema, so restricted names never appear. */
-  private async introspect(requestContext: GatewayGraphQLRequestContext, principal: Principal, rootFields: string[]): Promise<GatewayExecutionResult> {
-    if (!rootFields.every((name) => name.startsWith('__'))) {
+  private async introspect(requestContext: GatewayGraphQLRequestContext, principal: Principal, readsData: boolean): Promise<GatewayExecutionResult> {
+    if (readsData) {
       return { errors: [new GraphQLError('send introspection (__schema, __type) in its own operation', { extensions: { code: 'BAD_USER_INPUT' } })] };
     }
     return (await execute({

@@ -37,6 +37,10 @@ export interface FilteredOperation {
   touched: TouchedField[];
   /** Response paths of the selections that were emptied and hold a placeholder. */
   placeholders: string[][];
+  /** The operation asks for `__schema` or `__type`, directly or inside a fragment. */
+  introspects: boolean;
+  /** The operation asks for data (a root field other than `__typename`), directly or inside a fragment. */
+  readsData: boolean;
 }
 
 /** Response key of the `__typename` that keeps an emptied selection valid; removed from the result afterwards. */
@@ -73,6 +77,8 @@ export function filterOperation(
   const removed: RemovedField[] = [];
   const touched: TouchedField[] = [];
   const placeholders: string[][] = [];
+  let introspects = false;
+  let readsData = false;
 
   const filterSet = (set: SelectionSetNode, parent: GraphQLCompositeType, path: string[], seen: Set<string>): SelectionSetNode => {
     const selections: SelectionNode[] = [];
@@ -80,6 +86,8 @@ export function filterOperation(
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         const key = selection.alias?.value ?? name;
+        if (name === '__schema' || name === '__type') introspects = true;
+        else if (path.length === 0 && name !== '__typename') readsData = true;
         if (name.startsWith('__')) {
           selections.push(selection);
           continue;
@@ -122,7 +130,7 @@ export function filterOperation(
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!root) throw new Error(`the schema has no ${operation.operation} type`);
   const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, [], new Set()) };
-  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, touched, placeholders };
+  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, touched, placeholders, introspects, readsData };
 }
 
 /** Applies `change` to the object at a response path, in every element of the lists it crosses. */

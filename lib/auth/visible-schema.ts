@@ -22,7 +22,7 @@ type WithFields = Extract<DefinitionNode, { fields?: readonly unknown[] }>;
  */
 export function visibleSchema(schema: GraphQLSchema, policy: AccessPolicy, principal: Principal): GraphQLSchema {
   const document = parse(printSchema(schema));
-  const definitions = document.definitions.map((definition) => {
+  let definitions = document.definitions.map((definition) => {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) return definition;
     const typeName = definition.name.value;
     const fields = definition.fields?.filter((field) => {
@@ -31,7 +31,25 @@ export function visibleSchema(schema: GraphQLSchema, policy: AccessPolicy, princ
     });
     return { ...definition, fields };
   });
+  // A type left without fields (e.g. Mutation for an anonymous caller) disappears, and so do fields returning it.
+  for (let emptied = emptyTypes(definitions); emptied.size; emptied = emptyTypes(definitions)) {
+    definitions = definitions
+      .filter((definition) => !('name' in definition && definition.name && emptied.has(definition.name.value)))
+      .map((definition) =>
+        'fields' in definition && definition.fields && (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION)
+          ? { ...definition, fields: definition.fields.filter((field) => !emptied.has(namedTypeOf(field.type))) }
+          : definition,
+      );
+  }
   return buildASTSchema(pruneUnreachable({ ...document, definitions }, schema), { assumeValidSDL: true });
+}
+
+function emptyTypes(definitions: readonly DefinitionNode[]): Set<string> {
+  return new Set(
+    definitions
+      .filter((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.INTERFACE_TYPE_DEFINITION) && !d.fields?.length)
+      .map((d) => (d as { name: { value: string } }).name.value),
+  );
 }
 
 function pruneUnreachable(document: DocumentNode, schema: GraphQLSchema): DocumentNode {

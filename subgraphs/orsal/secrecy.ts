@@ -11,14 +11,17 @@ export const OPEN_LEVELS = ['COMMUNE', 'EPCI'] as const;
 
 export type OpenStatus = 'DISCLOSED' | 'PRIMARY' | 'SECONDARY' | 'PENDING';
 
+/**
+ * Why an open value is withheld. Primary and secondary suppression share one wording on purpose: telling
+ * them apart would tell a reader which cells hold fewer than `threshold` cases.
+ */
 export function suppressionReason(status: OpenStatus, threshold: number): string | null {
   switch (status) {
     case 'DISCLOSED':
       return null;
     case 'PRIMARY':
-      return `fewer than ${threshold} cases (statistical secrecy)`;
     case 'SECONDARY':
-      return `withheld so that a suppressed value cannot be recomputed by subtraction from its total (secondary suppression)`;
+      return `statistical secrecy: fewer than ${threshold} cases, or withheld so that another withheld value cannot be recomputed by subtraction`;
     case 'PENDING':
       return 'not yet checked for statistical secrecy';
   }
@@ -54,23 +57,30 @@ function groupsOf(cells: Cell[]): Group[] {
     group.parts.push(part);
     groups.set(totalKey, group);
   };
-  const ranges = new Map<string, { from: string; to: string; key: string }[]>();
+  // Geography: a commune's value is part of its EPCI's total for the same indicator and period.
+  for (const cell of cells) if (cell.parent_code) addPart(keyOf(cell.parent_code, cell.indicator, cell.period), cell);
+  const result = [...groups.values()];
+  // Time: every way a multi-year total splits into published periods is a group of its own — its single
+  // years, or a nested multi-year period plus the years outside it — since any of them can be subtracted.
+  const series = new Map<string, { cell: Cell; from: string; to: string }[]>();
   for (const cell of cells) {
-    const range = /^(\d{4})-(\d{4})$/.exec(cell.period);
+    const range = /^(\d{4})(?:-(\d{4}))?$/.exec(cell.period);
     if (!range) continue;
-    const series = `${cell.territory_code}|${cell.indicator}`;
-    ranges.set(series, [...(ranges.get(series) ?? []), { from: range[1]!, to: range[2]!, key: cell.key }]);
+    const key = `${cell.territory_code}|${cell.indicator}`;
+    series.set(key, [...(series.get(key) ?? []), { cell, from: range[1]!, to: range[2] ?? range[1]! }]);
   }
-  for (const cell of cells) {
-    // Geography: a commune's value is part of its EPCI's total for the same indicator and period.
-    if (cell.parent_code) addPart(keyOf(cell.parent_code, cell.indicator, cell.period), cell);
-    // Time: a single year is part of every published multi-year total covering it, for the same territory.
-    if (!/^\d{4}$/.test(cell.period)) continue;
-    for (const range of ranges.get(`${cell.territory_code}|${cell.indicator}`) ?? []) {
-      if (range.from <= cell.period && cell.period <= range.to) addPart(range.key, cell);
+  for (const periods of series.values()) {
+    const years = periods.filter((p) => p.from === p.to);
+    for (const total of periods.filter((p) => p.from < p.to)) {
+      const inside = (p: { from: string; to: string }, outer: { from: string; to: string }) => outer.from <= p.from && p.to <= outer.to;
+      result.push({ total: total.cell, parts: years.filter((y) => inside(y, total)).map((y) => y.cell) });
+      for (const nested of periods.filter((p) => p !== total && p.from < p.to && inside(p, total))) {
+        const rest = years.filter((y) => inside(y, total) && !inside(y, nested)).map((y) => y.cell);
+        result.push({ total: total.cell, parts: [nested.cell, ...rest] });
+      }
     }
   }
-  return [...groups.values()];
+  return result;
 }
 
 /**

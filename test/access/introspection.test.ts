@@ -34,6 +34,20 @@ describe('introspection and errors show a caller only the schema it may use', ()
     expect(log.data.__type).toBeNull();
   });
 
+  it('answers introspection hidden in fragments from the same visible schema', async () => {
+    const inline = await postGraphQL(hub.gatewayUrl, '{ ... on Query { __schema { types { name } } } }');
+    expect(JSON.stringify(inline.data)).toContain('Territory');
+    expect(JSON.stringify(inline.data)).not.toMatch(/HealthRecord|Contributor|AccessRecord/);
+    const named = await postGraphQL(hub.gatewayUrl, 'query { ...F } fragment F on Query { __type(name: "HealthRecord") { name fields { name } } }');
+    expect(named.data.__type).toBeNull();
+    const get = await fetch(`${hub.gatewayUrl}?query=${encodeURIComponent('{ ... on Query { __type(name: "Contributor") { fields { name } } } }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(await get.text()).not.toMatch(/pseudonym|contactEmail/);
+    const mixed = await postGraphQL(hub.gatewayUrl, '{ __typename ... on Query { __type(name: "Query") { name } territory(code: "67482") { name } } }');
+    expect(mixed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('answers __type of a restricted type with null for an anonymous caller', async () => {
     const response = await postGraphQL(hub.gatewayUrl, FIELDS_OF('HealthRecord'));
     expect(response.data.__type).toBeNull();
@@ -43,6 +57,27 @@ describe('introspection and errors show a caller only the schema it may use', ()
     const response = await postGraphQL(hub.gatewayUrl, '{ territory(code: "67482") { healthDetaile } }');
     expect(response.errors?.[0]?.message).toBeDefined();
     expect(JSON.stringify(response.errors)).not.toMatch(/did you mean|healthDetailed/i);
+  });
+
+  it('names no restricted type in validation errors', async () => {
+    for (const query of [
+      '{ territory(code: "67482") { healthDetailed } }',
+      '{ territory(code: "67482") { healthDetailed { nope } } }',
+      '{ territory(code: "67482") { ... on HealthRecord { cases } } }',
+    ]) {
+      const response = await postGraphQL(hub.gatewayUrl, query);
+      expect(response.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(JSON.stringify(response.errors), query).not.toContain('HealthRecord');
+    }
+    const researcher = await postGraphQL(hub.gatewayUrl, '{ territory(code: "67482") { healthDetailed } }', undefined, await bearer(['orsal:restricted']));
+    expect(JSON.stringify(researcher.errors)).toContain('HealthRecord');
+  });
+
+  it('suggests no names when a subgraph is called directly', async () => {
+    const entity = await postGraphQL(hub.subgraphs.orsal.url, '{ _entities(representations: [{ __typename: "Territory", code: "67482" }]) { ... on Territory { healthDetaile } } }');
+    expect(JSON.stringify(entity.errors)).not.toMatch(/did you mean|healthDetailed/i);
+    const root = await postGraphQL(hub.subgraphs.platform.url, '{ accessLo }');
+    expect(JSON.stringify(root.errors)).not.toMatch(/did you mean|accessLog/i);
   });
 
   it('keeps subgraph schemas private: no introspection, no _service SDL without hub:schema', async () => {

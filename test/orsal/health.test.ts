@@ -8,7 +8,8 @@ const STRASBOURG = '67482';
 const EMS = '246700488';
 const SAVERNE_CC = '200068112';
 const IRIS_IN_STRASBOURG = '674820101';
-const REASON = 'fewer than 11 cases (statistical secrecy)';
+// One wording for primary and secondary suppression: a reader must not learn which cells hold few cases.
+const REASON = 'statistical secrecy: fewer than 11 cases, or withheld so that another withheld value cannot be recomputed by subtraction';
 const VALUE_FIELDS = 'territoryCode indicator label period value unit confidenceInterval { low high } cases population suppressed suppressionReason source synthetic';
 
 let orsal: OrsalFixture;
