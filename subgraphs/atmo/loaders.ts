@@ -44,7 +44,8 @@ export function createLoaders(db: Database) {
         primed(rows);
         return areas.map((_, index) => rows.filter((row) => row.area_index === index));
       },
-      { cacheKeyFn: (area) => selectorKey(area.selector) },
+      // The shape is part of the key: a direct caller may send one selector with two different geometries.
+      { cacheKeyFn: (area) => `${selectorKey(area.selector)}|${JSON.stringify(area.geometry)}` },
     ),
 
     airQuality: new DataLoader<AirQualityKey, data.DailyIndexRow[], string>(
