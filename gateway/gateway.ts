@@ -95,7 +95,8 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   app.use(graphiql('/graphql'));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.
+    express.json({ limit: '6mb' }),
     expressMiddleware(server, {
       context: async ({ req }) => ({ principal: await options.verifier(req.headers.authorization), authorization: req.headers.authorization }),
     }),

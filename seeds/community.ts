@@ -255,15 +255,88 @@ async function insertDatasets(trx: Knex.Transaction): Promise<number> {
   return rows.length;
 }
 
+const TRANSPARENCY_SOURCE = 'TIGA synthetic seed v1 (example values, not the collectivity\'s real indicators)';
+type IndicatorEntry = [id: string, name: string, unit: string, periodicity: string, owner: string, base: number, trend: number, definition: string, method: string];
+const INDICATORS: IndicatorEntry[] = [
+  ['delai-reponse-cada', 'Délai de réponse aux demandes d\'accès aux documents', 'days', 'MONTHLY', 'Direction des affaires juridiques', 24, -0.3, 'Délai médian entre la réception d\'une demande d\'accès à un document administratif et la réponse.', 'Médiane sur les demandes closes dans le mois, jours calendaires.'],
+  ['jeux-publies', 'Jeux de données publiés', 'count', 'MONTHLY', 'Mission open data', 180, 2.5, 'Nombre de jeux de données ouverts publiés sur le portail à la fin du mois.', 'Comptage du catalogue au dernier jour du mois.'],
+  ['deliberations-en-ligne', 'Délibérations publiées sous 8 jours', '%', 'MONTHLY', 'Secrétariat des assemblées', 82, 0.5, 'Part des délibérations mises en ligne dans les 8 jours suivant la séance.', 'Délibérations publiées à J+8 / délibérations adoptées dans le mois.'],
+  ['marches-donnees-essentielles', 'Marchés publics avec données essentielles', '%', 'QUARTERLY', 'Direction de la commande publique', 91, 0.8, 'Part des marchés notifiés dont les données essentielles sont publiées.', 'Marchés publiés au format DECP / marchés notifiés dans le trimestre.'],
+  ['demandes-jeux-traitees', 'Demandes de jeux de données traitées', '%', 'QUARTERLY', 'Mission open data', 55, 3, 'Part des demandes du comité des usagers ayant reçu une réponse (planifiée, publiée ou refusée motivée).', 'Demandes hors statut RECEIVED / demandes reçues, cumul glissant 12 mois.'],
+];
+const PROCESS_STEPS: [title: string, who: string, duration: string | null, explanation: string][] = [
+  ['Demande', 'Tout usager authentifié', null, 'Un usager demande un jeu de données et explique à quoi il servirait ; les autres usagers peuvent voter pour la demande.'],
+  ['Examen de recevabilité', 'Mission open data', '2 semaines', 'La mission vérifie que la donnée existe, qui la détient et si elle contient des informations protégées (vie privée, secret statistique, sécurité).'],
+  ['Avis du comité des usagers', 'Comité des usagers', 'une séance trimestrielle', 'Le comité classe les demandes recevables selon les votes et l\'intérêt général ; son avis est publié.'],
+  ['Décision', 'Service propriétaire de la donnée, avec la direction générale', '1 mois', 'Le service décide de publier, de planifier ou de refuser ; un refus est toujours motivé et la motivation est publique.'],
+  ['Publication et suivi', 'Mission open data', 'selon le jeu', 'Le jeu est publié avec sa licence et sa provenance ; l\'indicateur « demandes traitées » est mis à jour.'],
+];
+const REQUESTS: [title: string, description: string, status: string, reason: string | null, votes: number][] = [
+  ['Horaires d\'ouverture des piscines en temps réel', 'Pour une application qui indique la fréquentation et les créneaux disponibles.', 'PLANNED', null, 12],
+  ['Pollens mesurés par capteur', 'Pour prévenir les personnes allergiques quartier par quartier.', 'RECEIVED', null, 8],
+  ['Consommation d\'eau par bâtiment public', 'Pour suivre les économies d\'eau des écoles et gymnases.', 'RECEIVED', null, 5],
+  ['Adresses des personnes vulnérables', 'Pour organiser des visites pendant les canicules.', 'DECLINED', 'Données personnelles de santé : non communicables (RGPD) ; le registre canicule reste géré par le CCAS.', 3],
+];
+
+async function seedTransparency(knex: Knex): Promise<Record<string, number>> {
+  const existing = await knex('community.transparency_indicator').count<{ count: number }[]>('* as count');
+  if (Number(existing[0]?.count ?? 0) > 0) return {};
+  return knex.transaction(async (trx) => {
+    const random = rng('community:transparency');
+    await trx.batchInsert('community.transparency_indicator', INDICATORS.map(([id, name, unit, periodicity, owner, , , definition, method]) => ({ id, name, definition, method, unit, periodicity, owner_service: owner, source: TRANSPARENCY_SOURCE, synthetic: true })), 1000);
+    const values = INDICATORS.flatMap(([id, , unit, periodicity, , base, trend]) => {
+      const step = periodicity === 'QUARTERLY' ? 3 : 1;
+      return Array.from({ length: 24 / step }, (_, k) => {
+        const month = k * step;
+        const raw = base + trend * month + (unit === 'count' ? 0 : gaussian(random) * 1.5);
+        const value = unit === '%' ? Math.min(100, raw) : Math.max(0, raw);
+        return { indicator_id: id, period_start: `${2023 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}-01`, value: round(value, 1) };
+      });
+    });
+    await trx.batchInsert('community.transparency_value', values, 1000);
+    await trx('community.decision_process').insert({
+      id: 'open-data-publication',
+      title: 'Publier un jeu de données demandé par les usagers',
+      summary: 'Comment une demande de jeu de données devient une publication (ou un refus motivé) : qui examine, qui décide, dans quels délais.',
+      source: TRANSPARENCY_SOURCE,
+      synthetic: true,
+    });
+    await trx.batchInsert('community.decision_step', PROCESS_STEPS.map(([title, who, duration, explanation], i) => ({ process_id: 'open-data-publication', step_no: i + 1, title, explanation, who, typical_duration: duration })), 1000);
+    let votes = 0;
+    for (const [i, [title, description, status, reason, count]] of REQUESTS.entries()) {
+      const [row] = await trx('community.dataset_request')
+        .insert({ title, description, requested_by: `citizen-${String(100 + i)}`, status, status_reason: reason, created_at: `2024-${String(9 + i).padStart(2, '0')}-15T10:00:00Z`, source: TRANSPARENCY_SOURCE, synthetic: true })
+        .returning('id');
+      const id = (row as { id: number }).id;
+      await trx.batchInsert('community.dataset_request_vote', Array.from({ length: count }, (_, v) => ({ request_id: id, voter: `citizen-${String(200 + v)}`, voted_at: '2024-12-01T00:00:00Z' })), 1000);
+      votes += count;
+    }
+    // One reviewed citizen contribution, so that the open list is not empty on a fresh hub.
+    const [contribution] = await trx('community.contribution')
+      .insert({ title: 'Bancs et points d\'eau relevés à pied (exemple)', description: 'Relevé citoyen d\'équipements de rue dans le quartier de la Krutenau.', licence: 'ODBL', producer_kind: 'CITIZEN', contact: 'citizen-042@example.org', contributor: 'citizen-042', status: 'VALIDATED', submitted_at: '2024-11-03T09:00:00Z', source: TRANSPARENCY_SOURCE, synthetic: true })
+      .returning('id');
+    const contributionId = (contribution as { id: number }).id;
+    await trx.batchInsert<Record<string, unknown>>('community.contribution_history', [
+      { contribution_id: contributionId, from_status: null, to_status: 'PENDING', changed_at: '2024-11-03T09:00:00Z', changed_by: 'citizen-042', reason: 'submitted' },
+      { contribution_id: contributionId, from_status: 'PENDING', to_status: 'VALIDATED', changed_at: '2024-11-05T14:00:00Z', changed_by: 'moderator-seed', reason: null },
+    ], 1000);
+    await trx.batchInsert<Record<string, unknown>>('community.contribution_feature', ([[7.7585, 48.5786, 'banc'], [7.7601, 48.5779, 'fontaine'], [7.7572, 48.5771, 'banc']] as const).map(([lon, lat, kind], i) => ({
+      contribution_id: contributionId, feature_no: i + 1, geom: trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [lon, lat]), properties: JSON.stringify({ type: kind }),
+    })), 1000);
+    return { contribution: 1, contribution_feature: 3, transparency_indicator: INDICATORS.length, transparency_value: values.length, decision_step: PROCESS_STEPS.length, dataset_request: REQUESTS.length, dataset_request_vote: votes };
+  });
+}
+
 export const seedCommunity: Seeder = async (knex, referential, options) => {
+  const transparency = await seedTransparency(knex);
   const existing = await knex('community.sensor').count<{ count: number }[]>('* as count');
-  if (Number(existing[0]?.count ?? 0) > 0) return { subgraph: 'community', rows: {} };
+  if (Number(existing[0]?.count ?? 0) > 0) return { subgraph: 'community', rows: transparency };
   const scale = Math.max(1, Math.round(options.scale));
   const plans = planSensors(referential, 40 * scale);
   return knex.transaction(async (trx) => {
     const rows = await insertSensors(trx, plans);
     rows.reading = await insertReadings(trx, plans, 30 * scale);
     rows.dataset = await insertDatasets(trx);
-    return { subgraph: 'community', rows };
+    return { subgraph: 'community', rows: { ...rows, ...transparency } };
   });
 };

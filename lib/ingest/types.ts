@@ -13,6 +13,8 @@ export interface IngestOptions {
   partial: boolean;
   /** Who ingests (token subject), recorded in provenance where the producer keeps it. */
   actor?: string;
+  /** Provenance for rows whose file does not name its source (the CLI passes the file name). @default the producer's name */
+  source?: string;
 }
 
 /**

@@ -4,6 +4,8 @@ import { AreaSelectorScalar, GeoJSONScalar, normalizeAreaSelector, type AreaRepr
 import { badUserInput, notFound } from '../../lib/errors.ts';
 import { listTerritories, resolveAreaGeometry, type TerritoryKind, type TerritoryRow, type UrbanRow } from './datasource.ts';
 import type { Loaders } from './loaders.ts';
+import { ingestContent, type IngestArgs } from '../../lib/ingest/mutation.ts';
+import { ingesters } from './ingest.ts';
 
 type Context = SubgraphContext<Loaders>;
 
@@ -19,6 +21,9 @@ function checkCode(code: string, argument: string): string {
 const MAX_SIMPLIFY_METERS = 1000;
 
 export const resolvers: GraphQLResolverMap<Context> = {
+  Mutation: {
+    ingestAdeus: (_: unknown, args: IngestArgs, ctx: Context) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+  },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,
 

@@ -6,6 +6,8 @@ import { parseDateRange, parseInstantRange } from '../../lib/dates.ts';
 import { readPageArgs, toPage, type PageArgs } from '../../lib/pagination.ts';
 import type { DailyIndexRow, MeasurementCursor, Pollutant, StationRow } from './datasource.ts';
 import type { Loaders } from './loaders.ts';
+import { ingestContent, type IngestArgs } from '../../lib/ingest/mutation.ts';
+import { ingesters } from './ingest.ts';
 
 type Context = SubgraphContext<Loaders>;
 
@@ -53,6 +55,9 @@ function measurements(station: StationRow, args: MeasurementArgs, { loaders }: C
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
+  Mutation: {
+    ingestAtmo: (_: unknown, args: IngestArgs, ctx: Context) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+  },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,
 

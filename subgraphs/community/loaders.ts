@@ -16,6 +16,16 @@ import {
   type ReadingRecord,
   type ReadingWindow,
   type SensorRecord,
+  contributionsByIds,
+  historiesByContribution,
+  featuresByContribution,
+  qualityBySensor,
+  type ContributionRecord,
+  type StatusChangeRecord,
+  type FeatureRecord,
+  type QualityRecord,
+  indicatorValues,
+  decisionSteps,
 } from './datasource.ts';
 
 /** A readings request for one sensor; keys with the same window share one part of the statement. */
@@ -31,6 +41,14 @@ export interface Loaders {
   contributor: DataLoader<number, ContributorRecord | null>;
   dataset: DataLoader<string, DatasetRecord | null>;
   datasetPage: DataLoader<PageWindow, DatasetRecord[], string>;
+  contribution: DataLoader<string, ContributionRecord | null>;
+  history: DataLoader<string, StatusChangeRecord[]>;
+  features: DataLoader<string, FeatureRecord[]>;
+  quality: DataLoader<string, QualityRecord | null>;
+  indicatorValues: DataLoader<string, { period: string; value: number }[]>;
+  decisionSteps: DataLoader<string, Awaited<ReturnType<typeof decisionSteps>>[number]>;
+  /** Writes and lists are not batched; they go through the request's database like the loaders. */
+  db: Database;
 }
 
 const windowKey = (w: ReadingWindow) => JSON.stringify([w.from, w.toExclusive, w.limit, w.after ?? null, w.raw]);
@@ -84,5 +102,12 @@ export function createLoaders(db: Database): Loaders {
     contributor: new DataLoader((ids) => contributorsByIds(db.knex, ids)),
     dataset: new DataLoader((ids) => datasetsByIds(db.knex, ids)),
     datasetPage: new DataLoader((windows) => datasetPages(db.knex, windows), { cacheKeyFn: (w) => JSON.stringify(w) }),
+    contribution: new DataLoader((ids) => contributionsByIds(db.knex, ids)),
+    history: new DataLoader((ids) => historiesByContribution(db.knex, ids)),
+    features: new DataLoader((ids) => featuresByContribution(db.knex, ids)),
+    quality: new DataLoader((ids) => qualityBySensor(db.knex, ids)),
+    indicatorValues: new DataLoader((ids) => indicatorValues(db.knex, ids)),
+    decisionSteps: new DataLoader((ids) => decisionSteps(db.knex, ids)),
+    db,
   };
 }

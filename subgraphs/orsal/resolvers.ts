@@ -4,6 +4,8 @@ import { AreaSelectorScalar, GeoJSONScalar } from '../../lib/geo.ts';
 import { badUserInput } from '../../lib/errors.ts';
 import type { HealthFilter } from './datasource.ts';
 import type { Loaders } from './loaders.ts';
+import { ingestContent, type IngestArgs } from '../../lib/ingest/mutation.ts';
+import { ingesters } from './ingest.ts';
 
 type Context = SubgraphContext<Loaders>;
 type FilterArgs = { indicator?: string | null; period?: string | null };
@@ -29,6 +31,9 @@ function readFilter(args: FilterArgs): HealthFilter {
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
+  Mutation: {
+    ingestOrsal: (_: unknown, args: IngestArgs, ctx: Context) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+  },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,
 

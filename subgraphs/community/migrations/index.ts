@@ -1,4 +1,6 @@
 import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
+import * as contributions from './002_contributions.ts';
+import * as transparency from './003_transparency.ts';
 
-export const migrations: Migration[] = [init];
+export const migrations: Migration[] = [init, contributions, transparency];

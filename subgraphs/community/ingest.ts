@@ -1,0 +1,173 @@
+import type { Knex } from 'knex';
+import type { Readable } from 'node:stream';
+import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
+import { runIngestion, upsertCounting, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
+import { readJsonElements } from '../../lib/ingest/json.ts';
+import { IngestFileError } from '../../lib/ingest/errors.ts';
+import { citizenCsvIngester, citizenGeojsonIngester } from './citizen-datasets.ts';
+
+/**
+ * Sensor.Community JSON (the array `https://data.sensor.community/static/v1/data.json` serves): one
+ * element per sensor and timestamp. Readings are upserted on their natural key (sensor id, timestamp).
+ * A sensor seen for the first time is created PENDING, whoever ingests: only a moderator's
+ * `moderateSensor` makes it (and its readings) open. Known sensors keep their status and location.
+ * An element whose `_comment` mentions "synthetic" marks the file as synthetic (sample files do).
+ */
+const PRODUCER_NAME = 'Sensor.Community contributor (citizen)';
+const BATCH = 500;
+const VALUE_COLUMNS: Record<string, 'pm10' | 'pm25' | 'temperature' | 'humidity'> = {
+  P1: 'pm10',
+  P2: 'pm25',
+  temperature: 'temperature',
+  humidity: 'humidity',
+};
+
+interface ReadingRow {
+  sensor_id: string;
+  measured_at: string;
+  pm10: number | null;
+  pm25: number | null;
+  temperature: number | null;
+  humidity: number | null;
+}
+interface SensorRow {
+  id: string;
+  type: string;
+  lon: number;
+  lat: number;
+  measures: string[];
+}
+
+type Parsed = { sensor: SensorRow; reading: ReadingRow } | { error: string };
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function toNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string' || !/^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(value)) return null;
+  return Number(value);
+}
+
+/** Sensor.Community timestamps are UTC without a zone ("2025-01-02 07:00:00"). */
+function toInstant(value: unknown): Date | null {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) return null;
+  const text = value.replace(' ', 'T');
+  const date = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function parseSensorCommunity(element: unknown, now: Date): Parsed {
+  if (!isObject(element)) return { error: 'not a JSON object' };
+  const sensor = element.sensor;
+  if (!isObject(sensor) || !Number.isInteger(sensor.id) || sensor.id <= 0) return { error: 'sensor.id must be a positive integer' };
+  const type = isObject(sensor.sensor_type) ? sensor.sensor_type.name : undefined;
+  if (typeof type !== 'string' || type.trim() === '') return { error: 'sensor.sensor_type.name is missing' };
+  const time = toInstant(element.timestamp);
+  if (!time) return { error: `timestamp ${JSON.stringify(element.timestamp)} is not "YYYY-MM-DD hh:mm:ss"` };
+  if (time.getTime() > now.getTime() + 5 * 60_000) return { error: `timestamp ${element.timestamp} is in the future` };
+  const location = element.location;
+  const lat = isObject(location) ? toNumber(location.latitude) : null;
+  const lon = isObject(location) ? toNumber(location.longitude) : null;
+  if (lat === null || lon === null || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+    return { error: 'location.latitude/longitude are missing or out of range' };
+  }
+  if (!Array.isArray(element.sensordatavalues) || element.sensordatavalues.length === 0) {
+    return { error: 'sensordatavalues must be a non-empty array' };
+  }
+  const reading: ReadingRow = {
+    sensor_id: `sc-${sensor.id}`,
+    measured_at: time.toISOString(),
+    pm10: null,
+    pm25: null,
+    temperature: null,
+    humidity: null,
+  };
+  const measures: string[] = [];
+  for (const item of element.sensordatavalues as unknown[]) {
+    if (!isObject(item) || typeof item.value_type !== 'string') return { error: 'a sensordatavalues item has no value_type' };
+    const column = VALUE_COLUMNS[item.value_type];
+    if (!column) continue; // pressure, noise…: not kept by the hub
+    const value = toNumber(item.value);
+    if (value === null) return { error: `${item.value_type} value ${JSON.stringify(item.value)} is not a number` };
+    if ((column === 'pm10' || column === 'pm25') && value < 0) return { error: `${item.value_type} is negative (${value})` };
+    if (column === 'humidity' && (value < 0 || value > 100)) return { error: `humidity ${value} is outside 0–100 %` };
+    if (column === 'temperature' && (value < -60 || value > 70)) return { error: `temperature ${value} °C is impossible` };
+    reading[column] = value;
+    measures.push(item.value_type);
+  }
+  if (measures.length === 0) return { error: 'no P1, P2, temperature or humidity value' };
+  // Sensor.Community publishes 3 decimals (about 100 m); the hub never stores more.
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  return { sensor: { id: reading.sensor_id, type: type.trim(), lon: round3(lon), lat: round3(lat), measures }, reading };
+}
+
+async function writeBatch(
+  trx: Knex.Transaction,
+  batch: Parsed[],
+  provenance: { source: string; synthetic: boolean; actor: string },
+): Promise<UpsertCounts> {
+  const sensors = new Map<string, SensorRow>();
+  for (const row of batch) if ('sensor' in row && !sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
+  const sensorRows = [...sensors.values()].map((s) => ({
+    id: s.id,
+    sensor_type: s.type,
+    measures: s.measures,
+    geom: trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [s.lon, s.lat]),
+    status: 'PENDING',
+    producer_kind: 'CITIZEN',
+    producer_name: PRODUCER_NAME,
+    licence: 'ODBL',
+    source: provenance.source,
+    synthetic: provenance.synthetic,
+  }));
+  const created: { id: string }[] = await trx('community.sensor').insert(sensorRows).onConflict('id').ignore().returning('id');
+  if (created.length > 0) {
+    const now = new Date().toISOString();
+    await trx('community.status_history').insert(
+      created.map(({ id }) => ({ sensor_id: id, status: 'PENDING', changed_at: now, changed_by: provenance.actor, reason: 'ingested from Sensor.Community JSON' })),
+    );
+  }
+  const rows = batch.flatMap((row) => ('reading' in row ? [{ ...row.reading, source: provenance.source, synthetic: provenance.synthetic }] : []));
+  // Source and synthetic follow the values: a re-import under another file name changes nothing.
+  return upsertCounting(trx, 'community.reading', ['sensor_id', 'measured_at'], ['pm10', 'pm25', 'temperature', 'humidity'], rows);
+}
+
+type Valid = Extract<Parsed, { reading: ReadingRow }>;
+
+async function* elements(input: Readable, provenance: { source: string; synthetic: boolean }, now: Date): AsyncGenerator<RunnerParsed<Valid>> {
+  for await (const event of readJsonElements(input)) {
+    if (event.kind === 'member') throw new IngestFileError(1, 'not a JSON array: Sensor.Community serves a top-level array of readings');
+    const value = event.value;
+    if (isObject(value) && typeof value._comment === 'string' && !('sensor' in value)) {
+      // A file-level note, not a reading; the samples say here that they are synthetic.
+      if (/synthetic/i.test(value._comment)) Object.assign(provenance, { source: value._comment, synthetic: true });
+      continue;
+    }
+    const parsed = parseSensorCommunity(value, now);
+    yield 'error' in parsed ? { line: event.index, reason: parsed.error } : { line: event.index, row: parsed };
+  }
+}
+
+function ingestSensorCommunity(knex: Knex, input: Readable, options: IngestOptions): Promise<IngestReport> {
+  const provenance = { source: options.source ?? 'Sensor.Community JSON', synthetic: false, actor: options.actor ?? 'ingest' };
+  const now = new Date();
+  return runIngestion<Valid>(knex, {
+    producer: 'community',
+    format: 'sensor-community-json',
+    options,
+    batchSize: BATCH,
+    rows: () => elements(input, provenance, now),
+    key: (row) => `${row.reading.sensor_id}|${row.reading.measured_at}`,
+    write: (trx, batch) => writeBatch(trx, batch, provenance),
+  });
+}
+
+export const sensorCommunityIngester: Ingester = {
+  producer: 'community',
+  format: 'sensor-community-json',
+  accepts: /\.json$/i,
+  ingest: ingestSensorCommunity,
+};
+
+// Sensor.Community first: a plain .json is its API dump; citizen GeoJSON files are named .geojson.
+export const ingesters: Ingester[] = [sensorCommunityIngester, citizenCsvIngester, { ...citizenGeojsonIngester, accepts: /\.geojson$/i }];
