@@ -8,6 +8,7 @@ import { createGatewayApp } from '../gateway/gateway.ts';
 import { SUBGRAPHS } from '../subgraphs/registry.ts';
 import { loadReferential } from '../seeds/referential.ts';
 import type { SeedReport } from '../seeds/types.ts';
+import { runQualityControl } from '../subgraphs/community/quality.ts';
 
 export interface HubOptions {
   /** The embedded database folder, or `memory://`. @default <dataDir>/pglite */
@@ -95,16 +96,41 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   const gateway = await listen(app, options.anyPorts ? 0 : config.gatewayPort, config.host);
   log(`gateway on ${gateway.url} (GraphiQL: open it in a browser)`);
 
+  const qualityControl = scheduleQualityControl(config, dbs.community, gateway.url, log);
+
   return {
     gatewayUrl: gateway.url,
     subgraphs,
     timings: { databaseMs, migrateMs, seedMs, startMs: Date.now() - started },
     seeded,
     close: async () => {
+      qualityControl.stop();
       await gateway.close();
       await apollo.stop();
       for (const server of servers) await server.close();
       await closeDatabases();
+    },
+  };
+}
+
+/**
+ * Citizen-sensor quality control reads the reference stations through the hub's own public API, so it
+ * runs once the gateway is up, then every `qcIntervalMinutes` (0: never), without delaying start-up.
+ */
+function scheduleQualityControl(config: Config, db: Database, apiUrl: string, log: (line: string) => void): { stop(): void } {
+  if (config.qcIntervalMinutes <= 0) return { stop: () => {} };
+  const run = () =>
+    runQualityControl(db, { apiUrl })
+      .then((results) => log(`quality control: ${results.length} citizen sensors scored`))
+      .catch((error: Error) => log(`quality control failed: ${error.message}`));
+  const first = setTimeout(run, 5_000);
+  const every = setInterval(run, config.qcIntervalMinutes * 60_000);
+  first.unref();
+  every.unref();
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(every);
     },
   };
 }

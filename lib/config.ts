@@ -46,6 +46,10 @@ export interface Config {
   seedScale: number;
   /** `TIGA_SEED`: `auto` seeds an empty database on start, `never` leaves it empty. @default auto */
   seedOnStart: 'auto' | 'never';
+  /** `TIGA_API_URL`: the hub's public GraphQL API, for jobs that read other producers' open data. @default http://localhost:<gatewayPort>/graphql */
+  apiUrl: string;
+  /** `TIGA_QC_INTERVAL_MINUTES`: how often `npm start` recomputes citizen-sensor quality (0: never). @default 60 */
+  qcIntervalMinutes: number;
   subgraphs: Record<SubgraphName, SubgraphConfig>;
   auth: AuthConfig;
   /** `TIGA_SECRECY_THRESHOLD`: health values from fewer cases are not disclosed openly. @default 11 */
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     seedScale: intFrom(env, 'SEED_SCALE', 1) || 1,
     seedOnStart: seed,
+    apiUrl: env.TIGA_API_URL || `http://localhost:${intFrom(env, 'GATEWAY_PORT', DEFAULT_PORTS.gateway)}/graphql`,
+    qcIntervalMinutes: intFrom(env, 'TIGA_QC_INTERVAL_MINUTES', 60),
     subgraphs,
     auth: {
       jwks: env.TIGA_JWKS || undefined,

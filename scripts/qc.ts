@@ -11,10 +11,10 @@ import { runQualityControl } from '../subgraphs/community/quality.ts';
  */
 const args = process.argv.slice(2);
 const apiIndex = args.indexOf('--api');
-const apiUrl = (apiIndex >= 0 ? args[apiIndex + 1] : undefined) ?? process.env.TIGA_API_URL ?? 'http://localhost:4000/graphql';
 const config = loadConfig();
-// The embedded PGlite folder is held by the running hub: on the embedded default, run QC from the hub
-// process instead (or point COMMUNITY_DATABASE_URL/DATABASE_URL at PostgreSQL).
+const apiUrl = (apiIndex >= 0 ? args[apiIndex + 1] : undefined) ?? config.apiUrl;
+// The embedded PGlite folder is held by the running hub, which runs this job itself every
+// TIGA_QC_INTERVAL_MINUTES; this command is for PostgreSQL deployments (COMMUNITY_DATABASE_URL / DATABASE_URL).
 const db = await openDatabase(config.subgraphs.community.databaseUrl, path.join(config.dataDir, 'pglite'));
 try {
   await prepareDatabase(community, db);

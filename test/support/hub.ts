@@ -12,7 +12,7 @@ let running: Promise<Hub> | undefined;
  */
 export function testHub(): Promise<Hub> {
   running ??= (async () => {
-    const config = loadConfig({ ...process.env, TIGA_SEED: 'auto', SEED_SCALE: '1', TIGA_DATA_DIR: testDataDir() });
+    const config = loadConfig({ ...process.env, TIGA_SEED: 'auto', SEED_SCALE: '1', TIGA_DATA_DIR: testDataDir(), TIGA_QC_INTERVAL_MINUTES: '0' });
     const hub = await startHub(config, { database: await openTestDatabase(), anyPorts: true });
     process.once('beforeExit', () => void hub.close());
     return hub;
