@@ -29,19 +29,28 @@ export interface Hub {
 }
 
 /**
- * Opens one database per subgraph. On the embedded default all four share the single PGlite session
- * (each through its own scoped knex); on PostgreSQL each gets its own pool, possibly its own server.
+ * Opens one database per subgraph: a subgraph with a database URL gets its own PostgreSQL pool; the others
+ * share the single embedded PGlite session (each through its own scoped knex), opened only if needed.
  */
 async function openDatabases(config: Config, embeddedDir: string): Promise<{ dbs: Record<SubgraphName, Database>; close(): Promise<void> }> {
-  if (SUBGRAPH_NAMES.every((name) => config.subgraphs[name].databaseUrl)) {
-    const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, openPostgres(config.subgraphs[name].databaseUrl!)])) as Record<SubgraphName, Database>;
-    return { dbs, close: async () => void (await Promise.all(Object.values(dbs).map((db) => db.close()))) };
-  }
-  const root = await openEmbedded(embeddedDir);
-  const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, scopedTo(root, name)])) as Record<SubgraphName, Database>;
-  return { dbs, close: () => root.close() };
+  const needsEmbedded = SUBGRAPH_NAMES.some((name) => !config.subgraphs[name].databaseUrl);
+  const embedded = needsEmbedded ? await openEmbedded(embeddedDir) : undefined;
+  const dbs = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => {
+      const url = config.subgraphs[name].databaseUrl;
+      return [name, url ? openPostgres(url) : scopedTo(embedded!, name)];
+    }),
+  ) as Record<SubgraphName, Database>;
+  return {
+    dbs,
+    close: async () => {
+      await Promise.all(Object.values(dbs).map((db) => db.close()));
+      await embedded?.close();
+    },
+  };
 }
 
+/** All subgraphs over one already open database (tests); closing it stays its opener's job. */
 function sharedDatabase(db: Database): { dbs: Record<SubgraphName, Database>; close(): Promise<void> } {
   const dbs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, scopedTo(db, name)])) as Record<SubgraphName, Database>;
   return { dbs, close: async () => {} };

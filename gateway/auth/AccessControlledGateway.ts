@@ -36,6 +36,9 @@ export interface GatewayContext {
   authorization?: string;
 }
 
+/** Callers holding the same scopes see the same schema: one cached view per scope set. */
+const viewKey = (principal: Principal) => (principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`);
+
 /** Every type and field name of a schema (introspection types excluded). */
 function namesOf(schema: GraphQLSchema): Set<string> {
   const names = new Set<string>();
@@ -103,7 +106,7 @@ export class AccessControlledGateway implements GatewayInterface {
    * field "x" on type "HealthRecord"") has them masked, so error messages tell no more than introspection.
    */
   hiddenNames(principal: Principal): Set<string> {
-    const key = principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`;
+    const key = viewKey(principal);
     let hidden = this.hiddenNameSets.get(key);
     if (!hidden) {
       const visible = namesOf(this.schemaFor(principal));
@@ -114,7 +117,7 @@ export class AccessControlledGateway implements GatewayInterface {
   }
 
   private schemaFor(principal: Principal): GraphQLSchema {
-    const key = principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`;
+    const key = viewKey(principal);
     let schema = this.visibleSchemas.get(key);
     if (!schema) {
       schema = visibleSchema(this.apiSchema!, this.policy, principal);
