@@ -7,6 +7,8 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 import { GATEWAY_MIX, OPEN_HEALTH, RESTRICTED_HEALTH, SUBGRAPH_MIXES } from './queries.ts';
 import { ensureEmbeddedKeys } from '../lib/auth/keys.ts';
 import { signToken } from '../lib/auth/sign.ts';
+import { envPrefix } from '../lib/config.ts';
+import { PRODUCERS } from '../subgraphs/registry.ts';
 
 /**
  * `npm run bench`: starts the hub in a child process (embedded database in a temporary folder, or
@@ -20,7 +22,10 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const basePort = Number(process.env.BENCH_PORT ?? 4100);
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-'));
+// TIGA_DATA_DIR: an embedded folder to bench (refused while another process holds it); default a fresh one.
+const dataDir = process.env.TIGA_DATA_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-'));
+/** Each subgraph on basePort + its offset in the registry (gateway on basePort). */
+const ports = Object.fromEntries(PRODUCERS.map((producer, i) => [producer.name, basePort + 1 + i]));
 
 function startHub(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], {
@@ -28,10 +33,7 @@ function startHub(): Promise<ChildProcess> {
       ...process.env,
       TIGA_DATA_DIR: dataDir,
       GATEWAY_PORT: String(basePort),
-      ATMO_PORT: String(basePort + 1),
-      ORSAL_PORT: String(basePort + 2),
-      ADEUS_PORT: String(basePort + 3),
-      COMMUNITY_PORT: String(basePort + 4),
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [`${envPrefix(name)}_PORT`, String(port)])),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -71,9 +73,8 @@ try {
     await run('gateway — open query, anonymous', gatewayUrl, [OPEN_HEALTH]);
     await run('gateway — open query, researcher token', gatewayUrl, [OPEN_HEALTH], researcher);
     await run('gateway — restricted read, audited', gatewayUrl, [RESTRICTED_HEALTH], researcher);
-    const ports = { atmo: basePort + 1, orsal: basePort + 2, adeus: basePort + 3, community: basePort + 4 };
     for (const [name, bodies] of Object.entries(SUBGRAPH_MIXES)) {
-      await run(`subgraph ${name} — direct`, `http://127.0.0.1:${ports[name as keyof typeof ports]}/graphql`, bodies);
+      await run(`subgraph ${name} — direct`, `http://127.0.0.1:${ports[name]}/graphql`, bodies);
     }
   }
 } finally {

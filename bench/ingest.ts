@@ -2,15 +2,16 @@
  * `npm run bench:ingest`: generates a large ATMO station-measurement CSV (BENCH_INGEST_MB, default 200 MB)
  * in a temp folder, ingests it in one transaction through the CLI's code path, and prints rows/s and the
  * peak RSS sampled every 100 ms, which must stay flat whatever the file size (the file is streamed).
- * Database: DATABASE_URL, else an embedded PGlite in a temp folder. The benchmark's stations and rows are deleted afterwards.
+ * Database: DATABASE_URL, else an embedded PGlite in TIGA_DATA_DIR (default: a temp folder), through the hub's
+ * boot path (so a folder in use by a running hub is refused). The benchmark's stations and rows are deleted afterwards.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { openDatabase } from '../lib/db.ts';
-import { prepareDatabase } from '../lib/subgraph.ts';
-import { atmo } from '../subgraphs/atmo/index.ts';
+import { loadConfig } from '../lib/config.ts';
+import { Lifecycle } from '../lib/runtime/lifecycle.ts';
+import { bootProducers } from '../hub/boot.ts';
 import { ingestFile } from '../scripts/ingest.ts';
 
 const TARGET_BYTES = Number(process.env.BENCH_INGEST_MB ?? 200) * 1024 * 1024;
@@ -41,9 +42,11 @@ out.end();
 await once(out, 'finish');
 const size = fs.statSync(file).size;
 
-const db = await openDatabase(process.env.DATABASE_URL, path.join(dir, 'pglite'));
+const lifecycle = new Lifecycle((line) => console.error(line));
 try {
-  await prepareDatabase(atmo, db);
+  const config = loadConfig({ ...process.env, TIGA_DATA_DIR: process.env.TIGA_DATA_DIR || dir });
+  const booted = await bootProducers(config, lifecycle, { role: 'bench:ingest', producers: ['atmo'], seed: false, log: () => {} });
+  const db = booted.dbs.of('atmo');
   await db.knex('atmo.station')
     .insert(STATIONS.map((code) => ({ code, name: `Bench ${code}`, commune_code: '67482', geom: db.knex.raw('ST_SetSRID(ST_MakePoint(7.75, 48.58), 4326)'), source: SOURCE, synthetic: true })))
     .onConflict('code')
@@ -59,6 +62,6 @@ try {
   await db.knex('atmo.station').whereIn('code', STATIONS).delete();
 } finally {
   clearInterval(sampler);
-  await db.close();
+  await lifecycle.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import type { SubgraphName } from '../lib/config.ts';
 import { graphiql } from './graphiql.ts';
 import { AccessControlledGateway, maskNames, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
@@ -14,8 +13,8 @@ import type { AuditEntry } from '../lib/audit.ts';
 import { prepareSupergraphForGateway, readSupergraph } from './supergraph.ts';
 
 export interface GatewayOptions {
-  /** Where each subgraph listens; overrides the URLs written in the supergraph. */
-  subgraphUrls: Record<SubgraphName, string>;
+  /** Where each subgraph listens, by name; a subgraph not listed is reached at the URL the supergraph gives. */
+  subgraphUrls: Record<string, string>;
   /** The composed supergraph SDL. @default schema/supergraph.graphql */
   supergraphSdl?: string;
   verifier: TokenVerifier;
@@ -47,9 +46,9 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
   const apolloGateway = new ApolloGateway({
     supergraphSdl: prepareSupergraphForGateway(supergraphSdl),
-    buildService: ({ name }) =>
+    buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource<GatewayContext>({
-        url: options.subgraphUrls[name as SubgraphName],
+        url: options.subgraphUrls[name] ?? url,
         fetcher: keepAliveFetch,
         // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
         willSendRequest: ({ request, context }) => {
@@ -86,9 +85,12 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [...armor.validationRules],
     includeStacktraceInErrorResponses: false,
+    // The process's one shutdown path (lib/runtime/lifecycle.ts) stops the gateway in order.
+    stopOnTerminationSignals: false,
   });
   await server.start();
   const app = express();
+  app.disable('x-powered-by');
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });

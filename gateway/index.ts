@@ -1,27 +1,40 @@
-import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../lib/config.ts';
-import { listen } from '../lib/subgraph.ts';
-import { createGatewayApp } from './gateway.ts';
+import { loadConfig } from '../lib/config.ts';
+import { runMain } from '../lib/runtime/lifecycle.ts';
+import { lockIfEmbedded, openDatabases } from '../lib/runtime/databases.ts';
+import { migrateServices } from '../lib/runtime/migrations.ts';
+import { claimPort } from '../lib/runtime/server.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
-import { openDatabase } from '../lib/db.ts';
-import { migrateAudit, recordAccess } from '../lib/audit.ts';
-import path from 'node:path';
+import { recordAccess } from '../lib/audit.ts';
+import { createGatewayApp } from './gateway.ts';
+import { readSupergraph, subgraphsOf } from './supergraph.ts';
 
-// `npm run gateway`: the gateway alone, in front of subgraphs started elsewhere (<NAME>_URL).
-try {
+/**
+ * `npm run gateway`: the gateway alone, in front of subgraphs started elsewhere. It learns them from the
+ * supergraph file (`<NAME>_URL` overrides a URL) and writes its audit records where the platform subgraph
+ * reads them: AUDIT_DATABASE_URL, else PLATFORM_DATABASE_URL, else DATABASE_URL, else the embedded folder.
+ */
+runMain(async (lifecycle) => {
   const config = loadConfig();
-  const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, config.subgraphs[name].url])) as Record<SubgraphName, string>;
-  // The gateway writes its audit records to AUDIT_DATABASE_URL, else DATABASE_URL, else its own embedded folder.
-  const auditDb = await openDatabase(config.auditDatabaseUrl, path.join(config.dataDir, 'pglite-audit'));
-  await migrateAudit(auditDb);
-  const { app } = await createGatewayApp({
+  const log = (line: string) => console.log(line);
+  const supergraphSdl = readSupergraph();
+  const plan = new Map([['audit', config.auditDatabaseUrl]]);
+  const lock = lockIfEmbedded(config, plan, 'gateway', lifecycle, log);
+  const server = await claimPort(config.gatewayPort, config.host);
+  lifecycle.onStop('gateway server', () => server.close(config.shutdownTimeoutMs));
+  const dbs = await openDatabases(config, plan, lifecycle, { lock });
+  await migrateServices(dbs, []);
+  const auditDb = dbs.of('audit');
+  const subgraphUrls = Object.fromEntries(subgraphsOf(supergraphSdl).map(({ name, url }) => [name, config.service(name).url ?? url]));
+  const { app, server: apollo } = await createGatewayApp({
+    supergraphSdl,
     subgraphUrls,
     verifier: await verifierFromConfig(config),
     mode: config.auth.mode,
     audit: (entry) => recordAccess(auditDb.knex, entry),
   });
-  const server = await listen(app, config.gatewayPort, config.host);
-  console.log(`gateway on ${server.url}`);
-} catch (error) {
-  console.error(error);
-  process.exit(1);
-}
+  lifecycle.onStop('gateway', () => apollo.stop());
+  server.attach(app);
+  lifecycle.onStop('gateway drain', () => server.close(config.shutdownTimeoutMs));
+  lock?.update({ gatewayUrl: server.url });
+  log(`gateway on ${server.url}`);
+});

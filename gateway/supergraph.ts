@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Kind, parse, print, visit, type DirectiveNode } from 'graphql';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { SUPERGRAPH_PATH } from '../lib/paths.ts';
 
 /** Access-control specs whose directives our own enforcement reads from the supergraph. */
 const ACCESS_SPECS = ['https://specs.apollo.dev/requiresScopes/', 'https://specs.apollo.dev/authenticated/', 'https://specs.apollo.dev/policy/'];
@@ -29,4 +29,26 @@ export function prepareSupergraphForGateway(supergraphSdl: string): string {
 
 export function readSupergraph(path = SUPERGRAPH_PATH): string {
   return fs.readFileSync(path, 'utf8');
+}
+
+/**
+ * The subgraphs a supergraph federates, with the URLs composition wrote (each producer's default port):
+ * the gateway learns its subgraphs from this file, never from producer code.
+ */
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
+  const graphs: { name: string; url: string }[] = [];
+  visit(parse(supergraphSdl), {
+    EnumValueDefinition(node) {
+      const graph = node.directives?.find((d) => d.name.value === 'join__graph');
+      if (!graph) return;
+      const arg = (name: string) => {
+        const value = graph.arguments?.find((a) => a.name.value === name)?.value;
+        return value?.kind === Kind.STRING ? value.value : undefined;
+      };
+      const name = arg('name');
+      const url = arg('url');
+      if (name && url !== undefined) graphs.push({ name, url });
+    },
+  });
+  return graphs;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { Database } from './db.ts';
-import { migrate, runStatements, type Migration } from './migrate.ts';
+import type { Migration } from './migrate.ts';
+import * as accessLog from './audit-migrations/001_access_log.ts';
 import type { Principal } from './auth/principal.ts';
 
 /** One restricted read: who, through which route, which operation, which restricted fields and arguments. */
@@ -13,41 +13,8 @@ export interface AuditEntry {
   fields: { coordinate: string; path: string[]; arguments: Record<string, unknown> }[];
 }
 
-/**
- * The audit log is append-only for everyone, the application included: a trigger refuses UPDATE,
- * DELETE and TRUNCATE (it holds even for a superuser, which PGlite's only user is), and on PostgreSQL
- * those privileges are also revoked from PUBLIC.
- */
-const init: Migration = {
-  name: '001_access_log',
-  up: (knex) =>
-    runStatements(
-      knex,
-      `
-      create table audit.access_log (
-        id bigint generated always as identity primary key,
-        at timestamptz not null default now(),
-        route text not null,
-        subject text,
-        client text,
-        scopes text[] not null,
-        operation_name text,
-        operation_hash text not null,
-        fields jsonb not null
-      );
-      create index access_log_subject_at on audit.access_log (subject, at);
-      create function audit.refuse_change() returns trigger language plpgsql as $$ begin raise exception 'audit.access_log is append-only'; end $$;
-      create trigger access_log_no_update before update or delete on audit.access_log for each row execute function audit.refuse_change();
-      create trigger access_log_no_truncate before truncate on audit.access_log for each statement execute function audit.refuse_change();
-      revoke update, delete, truncate on audit.access_log from public;
-    `,
-    ),
-  down: (knex) => runStatements(knex, 'drop table audit.access_log;\ndrop function audit.refuse_change();'),
-};
-
-export async function migrateAudit(db: Database): Promise<void> {
-  await migrate(db, 'audit', [init]);
-}
+/** The audit schema's history; every database that serves a restricted field holds it. */
+export const AUDIT_MIGRATIONS: Migration[] = [accessLog];
 
 export async function recordAccess(knex: Knex, entry: AuditEntry): Promise<void> {
   const { principal } = entry;

@@ -1,44 +1,46 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * The four producers, each a subgraph owning the PostgreSQL schema of the same name, and `platform`, the
- * hub's own subgraph (audit log), which owns no producer data.
- */
-export const SUBGRAPH_NAMES = ['adeus', 'atmo', 'orsal', 'community', 'platform'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
-
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
-  gateway: 4000,
-  atmo: 4001,
-  orsal: 4002,
-  adeus: 4003,
-  community: 4004,
-  platform: 4005,
-};
-
-export interface SubgraphConfig {
-  name: SubgraphName;
-  /** `<NAME>_PORT`. @default 4001 atmo · 4002 orsal · 4003 adeus · 4004 community · 4005 platform */
+/** Where one service (a producer's subgraph, the platform subgraph) listens, is reached and stores its data. */
+export interface ServiceConfig {
+  name: string;
+  /** `<NAME>_PORT` (0: any free port). @default the service's own default port */
   port: number;
-  /** Where the gateway reaches it: `<NAME>_URL`. @default http://localhost:<port>/graphql */
-  url: string;
-  /** `<NAME>_DATABASE_URL`, else `DATABASE_URL`. @default undefined (embedded PGlite) */
+  /** Where a standalone gateway reaches it: `<NAME>_URL`. @default undefined: the URL the supergraph gives (its default port on localhost) */
+  url: string | undefined;
+  /** `<NAME>_DATABASE_URL`, else `DATABASE_URL`. @default undefined (the embedded PGlite) */
   databaseUrl: string | undefined;
+}
+
+/**
+ * A setting a producer declares in its definition (e.g. ORSAL's secrecy threshold): its variable, default
+ * and meaning. Values are read from the same environment snapshot as everything else in this file.
+ */
+export interface IntSetting {
+  env: string;
+  default: number;
+  /** What it means, for the README's configuration table. */
+  description: string;
+  /** @default 0 */
+  min?: number;
+  max?: number;
 }
 
 export interface Config {
   /** `DATABASE_URL`: a real PostgreSQL + PostGIS. @default undefined, which means the embedded PGlite. */
   databaseUrl: string | undefined;
-  /** `AUDIT_DATABASE_URL`: where a standalone gateway writes audit records. @default DATABASE_URL, else embedded */
+  /**
+   * `AUDIT_DATABASE_URL`: where a standalone gateway writes its audit records. It must be where the platform
+   * subgraph reads them (`accessLog`). @default PLATFORM_DATABASE_URL, else DATABASE_URL, else the embedded folder
+   */
   auditDatabaseUrl: string | undefined;
-  /** `TIGA_DATA_DIR`: where the embedded database (and, later, keys) live. @default ./data */
+  /** `TIGA_DATA_DIR`: the embedded database folder (`pglite/`), its lock and the embedded signing key. @default ./data */
   dataDir: string;
   /** `TIGA_SHARED_DATA`: the real reference data (territory boundaries). @default ../shared/data */
   sharedDataDir: string;
-  /** `GATEWAY_PORT`. @default 4000 */
+  /** `GATEWAY_PORT` (0: any free port). @default 4000 */
   gatewayPort: number;
   /** `HOST`: the interface servers bind. @default 127.0.0.1 (0.0.0.0 in containers) */
   host: string;
@@ -48,12 +50,15 @@ export interface Config {
   seedOnStart: 'auto' | 'never';
   /** `TIGA_API_URL`: the hub's public GraphQL API, for jobs that read other producers' open data. @default http://localhost:<gatewayPort>/graphql */
   apiUrl: string;
-  /** `TIGA_QC_INTERVAL_MINUTES`: how often `npm start` recomputes citizen-sensor quality (0: never). @default 60 */
-  qcIntervalMinutes: number;
-  subgraphs: Record<SubgraphName, SubgraphConfig>;
+  /** `TIGA_SHUTDOWN_TIMEOUT_SECONDS`: how long SIGTERM/SIGINT waits for in-flight requests before closing them. @default 10 */
+  shutdownTimeoutMs: number;
+  /** `TIGA_DB_POOL_MAX`: connections per PostgreSQL pool (one pool per distinct database URL per process). @default 10 */
+  poolMax: number;
   auth: AuthConfig;
-  /** `TIGA_SECRECY_THRESHOLD`: health values from fewer cases are not disclosed openly. @default 11 */
-  secrecyThreshold: number;
+  /** A service's port, URL and database, from `<NAME>_PORT`, `<NAME>_URL`, `<NAME>_DATABASE_URL`. */
+  service(name: string, defaultPort?: number): ServiceConfig;
+  /** A producer's own setting (declared in its definition), read from the same environment. */
+  setting(spec: IntSetting): number;
 }
 
 export interface AuthConfig {
@@ -72,46 +77,41 @@ export interface AuthConfig {
   mode: 'filter' | 'reject';
 }
 
-function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intFrom(env: Env, key: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${key} must be a non-negative number, got "${raw}"`);
+  const min = bounds.min ?? 0;
+  if (!Number.isFinite(value) || value < min || (bounds.max !== undefined && value > bounds.max)) {
+    throw new Error(`${key} must be a number${bounds.max !== undefined ? ` in ${min}..${bounds.max}` : ` ≥ ${min}`}, got "${raw}"`);
+  }
   return value;
 }
 
+/** `atmo` → `ATMO`: the prefix of a service's variables. */
+export const envPrefix = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
 /** The only place that reads process.env: everything else receives a typed Config. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config {
+  const env: Env = Object.freeze({ ...processEnv });
   const databaseUrl = env.DATABASE_URL || undefined;
-  const subgraphs = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => {
-      const upper = name.toUpperCase();
-      const port = intFrom(env, `${upper}_PORT`, DEFAULT_PORTS[name]);
-      return [
-        name,
-        {
-          name,
-          port,
-          url: env[`${upper}_URL`] || `http://localhost:${port}/graphql`,
-          databaseUrl: env[`${upper}_DATABASE_URL`] || databaseUrl,
-        },
-      ];
-    }),
-  ) as Record<SubgraphName, SubgraphConfig>;
   const seed = env.TIGA_SEED ?? 'auto';
   if (seed !== 'auto' && seed !== 'never') throw new Error(`TIGA_SEED must be "auto" or "never", got "${seed}"`);
+  const gatewayPort = intFrom(env, 'GATEWAY_PORT', 4000);
   return {
     databaseUrl,
-    auditDatabaseUrl: env.AUDIT_DATABASE_URL || databaseUrl,
+    auditDatabaseUrl: env.AUDIT_DATABASE_URL || env.PLATFORM_DATABASE_URL || databaseUrl,
     dataDir: path.resolve(PROJECT_ROOT, env.TIGA_DATA_DIR || 'data'),
     sharedDataDir: path.resolve(PROJECT_ROOT, env.TIGA_SHARED_DATA || '../shared/data'),
-    gatewayPort: intFrom(env, 'GATEWAY_PORT', DEFAULT_PORTS.gateway),
+    gatewayPort,
     host: env.HOST || '127.0.0.1',
     seedScale: intFrom(env, 'SEED_SCALE', 1) || 1,
     seedOnStart: seed,
-    apiUrl: env.TIGA_API_URL || `http://localhost:${intFrom(env, 'GATEWAY_PORT', DEFAULT_PORTS.gateway)}/graphql`,
-    qcIntervalMinutes: intFrom(env, 'TIGA_QC_INTERVAL_MINUTES', 60),
-    subgraphs,
+    apiUrl: env.TIGA_API_URL || `http://localhost:${gatewayPort || 4000}/graphql`,
+    shutdownTimeoutMs: intFrom(env, 'TIGA_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
+    poolMax: intFrom(env, 'TIGA_DB_POOL_MAX', 10, { min: 1 }),
     auth: {
       jwks: env.TIGA_JWKS || undefined,
       issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',
@@ -119,7 +119,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clockToleranceSeconds: Math.min(intFrom(env, 'TIGA_CLOCK_TOLERANCE', 30), 300),
       mode: accessMode(env.TIGA_ACCESS_MODE),
     },
-    secrecyThreshold: intFrom(env, 'TIGA_SECRECY_THRESHOLD', 11),
+    service(name, defaultPort = 0) {
+      const prefix = envPrefix(name);
+      const port = intFrom(env, `${prefix}_PORT`, defaultPort, { max: 65_535 });
+      return {
+        name,
+        port,
+        url: env[`${prefix}_URL`] || undefined,
+        databaseUrl: env[`${prefix}_DATABASE_URL`] || databaseUrl,
+      };
+    },
+    setting: (spec) => intFrom(env, spec.env, spec.default, spec),
   };
 }
 
@@ -127,8 +137,4 @@ function accessMode(value: string | undefined): 'filter' | 'reject' {
   if (value === undefined || value === '' || value === 'filter') return 'filter';
   if (value === 'reject') return 'reject';
   throw new Error(`TIGA_ACCESS_MODE must be "filter" or "reject", got "${value}"`);
-}
-
-export function isSubgraphName(value: string): value is SubgraphName {
-  return (SUBGRAPH_NAMES as readonly string[]).includes(value);
 }

@@ -8,22 +8,41 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-// Concurrent first starts (docker-compose starts four subgraphs at once) would race on CREATE EXTENSION.
-const POSTGIS_LOCK = 746_8201;
+// One key for every migration run of the hub, whatever the schema: concurrent first starts of the services
+// (docker-compose starts them all at once) would otherwise race on CREATE EXTENSION, on the shared `audit`
+// schema's history table, and on knex's own lock table.
+const MIGRATION_LOCK = 746_8201;
+
+/**
+ * Runs `work` while holding the hub's migration lock on `db`: a session-level advisory lock on a connection
+ * of its own, so `work` may use the pool's other connections and open its own transactions. The embedded
+ * database has one session, owned by one process (the data folder's lock), so it needs none.
+ */
+export async function underMigrationLock<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  if (db.engine !== 'postgres') return work();
+  const connection = await db.knex.client.acquireConnection();
+  try {
+    await db.knex.raw('select pg_advisory_lock(?)', [MIGRATION_LOCK]).connection(connection);
+    try {
+      return await work();
+    } finally {
+      await db.knex.raw('select pg_advisory_unlock(?)', [MIGRATION_LOCK]).connection(connection);
+    }
+  } finally {
+    await db.knex.client.releaseConnection(connection);
+  }
+}
 
 export async function ensurePostgis(knex: Knex): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(?)', [POSTGIS_LOCK]);
-    await trx.raw('create extension if not exists postgis');
-  });
+  await knex.raw('create extension if not exists postgis');
 }
 
 /**
- * Brings `schema` (one subgraph's PostgreSQL schema) up to date. Knex's own lock table makes it safe
- * to run from several processes; each subgraph keeps its history in `<schema>.knex_migrations`.
+ * Brings `schema` (one service's PostgreSQL schema) up to date; its history is `<schema>.knex_migrations`.
+ * Call it under `underMigrationLock`: knex's own lock table does not cover creating the history tables.
+ * Returns the names of the migrations it applied.
  */
 export async function migrate(db: Database, schema: string, migrations: Migration[]): Promise<string[]> {
-  await ensurePostgis(db.knex);
   await db.knex.raw('create schema if not exists ??', [schema]);
   const source: Knex.MigrationSource<Migration> = {
     getMigrations: async () => migrations,

@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices, type CompositionSuccess } from '@apollo/composition';
 
-type CompositionHint = CompositionSuccess['hints'][number];
-import { PROJECT_ROOT, SUBGRAPH_NAMES, loadConfig } from '../lib/config.ts';
-import { SUBGRAPHS } from '../subgraphs/registry.ts';
 import { buildASTSchema, parse, printSchema } from 'graphql';
+import { PROJECT_ROOT } from '../lib/config.ts';
+import { OPEN_CONTRACT_PATH, SUPERGRAPH_PATH } from '../lib/paths.ts';
 import { readAccessPolicy } from '../lib/auth/policy.ts';
 import { visibleSchema } from '../lib/auth/visible-schema.ts';
 import { ANONYMOUS } from '../lib/auth/principal.ts';
+import { PRODUCERS } from '../subgraphs/registry.ts';
+import { generateResolverTypes, resolverTypesPath } from './codegen.ts';
 
-export const SUPERGRAPH_PATH = path.join(PROJECT_ROOT, 'schema', 'supergraph.graphql');
-export const OPEN_CONTRACT_PATH = path.join(PROJECT_ROOT, 'schema', 'open.graphql');
+type CompositionHint = CompositionSuccess['hints'][number];
 
 /**
  * Composition hints we have read and accept, by code and message start. A new hint fails the
@@ -26,14 +26,13 @@ export interface Composition {
   hints: CompositionHint[];
 }
 
-/** Composes the four subgraph SDLs (with their default URLs) into the supergraph the gateway serves. */
+/** Composes every subgraph of the registry (with its default URL) into the supergraph the gateway serves. */
 export function composeSupergraph(): Composition {
-  const config = loadConfig({});
   const result = composeServices(
-    SUBGRAPH_NAMES.map((name) => ({
-      name,
-      url: config.subgraphs[name].url,
-      typeDefs: SUBGRAPHS[name].definition.typeDefs,
+    PRODUCERS.map((producer) => ({
+      name: producer.name,
+      url: `http://localhost:${producer.defaultPort}/graphql`,
+      typeDefs: producer.typeDefs,
     })),
   );
   if (result.errors) {
@@ -54,5 +53,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(PROJECT_ROOT,
   fs.writeFileSync(SUPERGRAPH_PATH, supergraphSdl.endsWith('\n') ? supergraphSdl : `${supergraphSdl}\n`);
   fs.writeFileSync(OPEN_CONTRACT_PATH, openContract);
   for (const hint of unacceptedHints(hints)) console.warn(`hint ${hint.definition.code}: ${hint.message}`);
-  console.log(`wrote ${path.relative(process.cwd(), SUPERGRAPH_PATH)} and ${path.relative(process.cwd(), OPEN_CONTRACT_PATH)}`);
+  const written = [SUPERGRAPH_PATH, OPEN_CONTRACT_PATH];
+  for (const producer of PRODUCERS) {
+    const target = resolverTypesPath(producer);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, await generateResolverTypes(producer));
+    written.push(target);
+  }
+  console.log(`wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
 }

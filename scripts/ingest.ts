@@ -8,27 +8,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { loadConfig } from '../lib/config.ts';
-import { openDatabase } from '../lib/db.ts';
-import { prepareDatabase } from '../lib/subgraph.ts';
+import { runMain, UserFacingError } from '../lib/runtime/lifecycle.ts';
 import type { Ingester, IngestReport } from '../lib/ingest/types.ts';
-import { ingesters as atmoIngesters } from '../subgraphs/atmo/ingest.ts';
-import { ingesters as orsalIngesters } from '../subgraphs/orsal/ingest.ts';
-import { ingesters as adeusIngesters } from '../subgraphs/adeus/ingest.ts';
-import { ingesters as communityIngesters } from '../subgraphs/community/ingest.ts';
-import { atmo } from '../subgraphs/atmo/index.ts';
-import { orsal } from '../subgraphs/orsal/index.ts';
-import { adeus } from '../subgraphs/adeus/index.ts';
-import { community } from '../subgraphs/community/index.ts';
-
-export const INGESTERS: Record<string, Ingester[]> = { atmo: atmoIngesters, orsal: orsalIngesters, adeus: adeusIngesters, community: communityIngesters };
-export const DEFINITIONS = { atmo, orsal, adeus, community };
+import { PRODUCER_NAMES, producerNamed } from '../subgraphs/registry.ts';
+import { bootProducers } from '../hub/boot.ts';
 
 /** The ingester for a producer's file: by --format, else the first whose name pattern matches. */
 export function pickIngester(producer: string, file: string, format?: string): Ingester {
-  const list = INGESTERS[producer];
-  if (!list) throw new Error(`unknown producer "${producer}" (${Object.keys(INGESTERS).join(', ')})`);
+  const list = producerNamed(producer).ingest;
+  if (!list.length) throw new UserFacingError(`${producer} ingests no files`);
   const found = format ? list.find((i) => i.format === format) : list.find((i) => i.accepts.test(path.basename(file)));
-  if (!found) throw new Error(`no ${producer} format ${format ? `"${format}"` : `for the file name "${path.basename(file)}"`}; use --format (${list.map((i) => i.format).join(', ')})`);
+  if (!found) {
+    throw new UserFacingError(`no ${producer} format ${format ? `"${format}"` : `for the file name "${path.basename(file)}"`}; use --format (${list.map((i) => i.format).join(', ')})`);
+  }
   return found;
 }
 
@@ -58,38 +50,27 @@ export function formatReport(report: IngestReport, file: string): string {
   return lines.join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const partial = args.includes('--partial');
-  const formatAt = args.indexOf('--format');
-  const format = formatAt >= 0 ? args[formatAt + 1] : undefined;
-  const positional = args.filter((a, i) => !a.startsWith('--') && (formatAt < 0 || i !== formatAt + 1));
+function parseArgs(argv: string[]) {
+  const partial = argv.includes('--partial');
+  const formatAt = argv.indexOf('--format');
+  const format = formatAt >= 0 ? argv[formatAt + 1] : undefined;
+  const positional = argv.filter((a, i) => !a.startsWith('--') && (formatAt < 0 || i !== formatAt + 1));
   const [producer, file] = positional;
-  if (!producer || !file) {
-    console.error('usage: npm run ingest -- <atmo|orsal|adeus|community> <file> [--partial] [--format <name>]');
-    return 2;
-  }
-  const config = loadConfig();
-  const name = producer as keyof typeof DEFINITIONS;
-  // The hub's embedded database (stop `npm start` first: PGlite has one session), or the producer's PostgreSQL.
-  const db = await openDatabase(config.subgraphs[name]?.databaseUrl ?? config.databaseUrl, path.join(config.dataDir, 'pglite'));
-  try {
-    await prepareDatabase(DEFINITIONS[name] ?? atmo, db);
-    const report = await ingestFile(db.knex, producer, file, { partial, format });
-    console.log(formatReport(report, file));
-    if (partial && report.rejected.length) console.log(`  rejects written to ${file}.rejects.csv`);
-    return report.committed && (partial || report.rejected.length === 0) ? 0 : 1;
-  } finally {
-    await db.close();
-  }
+  if (!producer || !file) throw new UserFacingError(`usage: npm run ingest -- <${PRODUCER_NAMES.join('|')}> <file> [--partial] [--format <name>]`);
+  if (!fs.existsSync(file)) throw new UserFacingError(`no such file: ${file}`);
+  return { producer, file, partial, format };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`ingest failed: ${error.message}`);
-      process.exit(2);
-    },
-  );
+  runMain(async (lifecycle) => {
+    const { producer, file, partial, format } = parseArgs(process.argv.slice(2));
+    pickIngester(producer, file, format);
+    const config = loadConfig();
+    // The producer's PostgreSQL, or the embedded folder (refused while a hub holds it).
+    const booted = await bootProducers(config, lifecycle, { role: `ingest ${producer}`, producers: [producer], seed: false, log: (line) => console.error(line) });
+    const report = await ingestFile(booted.dbs.of(producer).knex, producer, file, { partial, format });
+    console.log(formatReport(report, file));
+    if (partial && report.rejected.length) console.log(`  rejects written to ${file}.rejects.csv`);
+    return { done: true, exitCode: report.committed && (partial || report.rejected.length === 0) ? 0 : 1 };
+  });
 }

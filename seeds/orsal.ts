@@ -1,7 +1,8 @@
 import type { SeedReport, Seeder } from './types.ts';
 import { centreOf, type Referential } from './referential.ts';
 import { gaussian, metresBetween, rng, round } from './random.ts';
-import { applySecrecy, SECRECY_THRESHOLD } from '../subgraphs/orsal/secrecy.ts';
+import { applySecrecy } from '../subgraphs/orsal/secrecy.ts';
+import { settings } from '../subgraphs/orsal/settings.ts';
 
 export const ORSAL_SYNTHETIC_SOURCE = 'TIGA synthetic seed v1 (not real ORSAL data)';
 const IRIS_SOURCE = `${ORSAL_SYNTHETIC_SOURCE}; IRIS population is a synthetic split of the commune population`;
@@ -226,6 +227,7 @@ export const seedOrsal: Seeder = async (knex, referential, options): Promise<See
     await trx('orsal.indicator').insert(indicators).onConflict('code').ignore();
     await trx.batchInsert('orsal.indicator_value', values, 1000);
   });
-  await applySecrecy(knex, options.secrecyThreshold ?? SECRECY_THRESHOLD);
+  // At the default threshold; the process that serves ORSAL recomputes with its configured one on start.
+  await applySecrecy(knex, settings.secrecyThreshold.default);
   return { subgraph: 'orsal', rows: { indicator: indicators.length, indicator_value: values.length } };
 };

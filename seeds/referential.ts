@@ -1,40 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
-import { createRequire } from 'node:module';
-import { PROJECT_ROOT } from '../lib/config.ts';
+import type { FeatureCollection, Point } from 'geojson';
+import { readOfficialGeography, readPlainCsv, type OfficialGeography } from '../subgraphs/adeus/referential.ts';
 
-/**
- * The facts about the territory that seed generators need (codes, names, centres, populations),
- * read from the real reference data in shared/data, or — in a clone without it — from the
- * fallback the project keeps (commune centres) and @etalab/decoupage-administratif.
- */
-export const EPCI_CODES = ['246700488', '200068112'] as const;
-
-export interface CommuneFact {
-  code: string;
-  name: string;
-  epci: string;
-  population: number;
-  centre: [number, number];
-  /** Real outline when shared/data is present; undefined in the fallback. */
-  geometry?: Polygon | MultiPolygon;
-}
-
-export interface EpciFact {
-  code: string;
-  name: string;
-  kind: string;
-  population: number;
-}
-
-export interface IrisFact {
-  code: string;
-  name: string;
-  commune: string;
-  irisType: string;
-  geometry: Polygon | MultiPolygon;
-}
+export { centreOf, type CommuneFact, type EpciFact, type IrisFact } from '../subgraphs/adeus/referential.ts';
 
 export interface StationFact {
   code: string;
@@ -43,104 +12,30 @@ export interface StationFact {
   location: [number, number];
 }
 
-export interface Referential {
-  /** `shared`: real boundaries from shared/data. `fallback`: approximate cells, labelled so. */
-  source: 'shared' | 'fallback';
-  sourceLabel: string;
-  communes: CommuneFact[];
-  epcis: EpciFact[];
-  iris: IrisFact[];
+/**
+ * The facts about the territory that seed generators need: ADEUS's official geography (codes, names,
+ * centres, populations, outlines) and ATMO's real station points (LCSQA), read from the reference data in
+ * shared/data or — in a clone without it — from the fallbacks the project keeps.
+ */
+export interface Referential extends OfficialGeography {
   stations: StationFact[];
 }
 
-interface EtalabCommune { code: string; nom: string; population?: number; type: string }
-interface EtalabEpci { code: string; nom: string; type: string; populationMunicipale: number; membres: { code: string }[] }
-
-const require = createRequire(import.meta.url);
-
-function readCsv(file: string): Record<string, string>[] {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const columns = (header ?? '').split(',');
-  return lines.map((line) => {
-    const cells = line.split(',');
-    return Object.fromEntries(columns.map((column, i) => [column, cells[i] ?? '']));
-  });
-}
-
-export function centreOf(geometry: Polygon | MultiPolygon): [number, number] {
-  const rings = geometry.type === 'Polygon' ? [geometry.coordinates[0]!] : geometry.coordinates.map((p) => p[0]!);
-  const ring = rings.reduce((a, b) => (a.length >= b.length ? a : b));
-  const lon = ring.reduce((s, p) => s + p[0]!, 0) / ring.length;
-  const lat = ring.reduce((s, p) => s + p[1]!, 0) / ring.length;
-  return [lon, lat];
-}
-
-function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}
-
-function fromShared(dir: string): Referential {
-  type CommuneProps = { code: string; nom: string; epci: string; population: number };
-  type IrisProps = { code: string; nom: string; commune: string; typ_iris: string };
-  type StationProps = { code: string; nom: string; commune: string };
-  const territories = readJson<FeatureCollection<Polygon | MultiPolygon, CommuneProps>>(path.join(dir, 'territories.geojson'));
-  const iris = readJson<FeatureCollection<Polygon | MultiPolygon, IrisProps>>(path.join(dir, 'iris.geojson'));
-  const stations = readJson<FeatureCollection<Point, StationProps>>(path.join(dir, 'atmo-stations-67.geojson'));
-  const epcis = readJson<{ siren: string; nom: string; type: string; populationMunicipale: number }[]>(path.join(dir, 'epci.json'));
-  return {
-    source: 'shared',
-    sourceLabel: 'IGN ADMIN EXPRESS-COG 2018 (simplified) + INSEE/DGCL COG 2026; IRIS: EMS geolimites; via shared/data',
-    communes: territories.features.map((f: Feature<Polygon | MultiPolygon, CommuneProps>) => ({
-      code: f.properties.code,
-      name: f.properties.nom,
-      epci: f.properties.epci,
-      population: f.properties.population,
-      centre: centreOf(f.geometry),
-      geometry: f.geometry,
-    })),
-    epcis: epcis.map((e) => ({ code: e.siren, name: e.nom, kind: e.type, population: e.populationMunicipale })),
-    iris: iris.features.map((f) => ({
-      code: f.properties.code,
-      name: f.properties.nom,
-      commune: f.properties.commune,
-      irisType: f.properties.typ_iris,
-      geometry: f.geometry,
-    })),
-    stations: stations.features.map((f) => ({
-      code: f.properties.code,
-      name: f.properties.nom,
-      commune: f.properties.commune,
-      location: f.geometry.coordinates as [number, number],
-    })),
-  };
-}
-
-function fromFallback(): Referential {
-  const dir = path.join(PROJECT_ROOT, 'seeds', 'fallback');
-  const centres = new Map(readCsv(path.join(dir, 'commune-centres.csv')).map((r) => [r.code_insee!, [Number(r.lon), Number(r.lat)] as [number, number]]));
-  const allCommunes = require('@etalab/decoupage-administratif/data/communes.json') as EtalabCommune[];
-  const allEpcis = require('@etalab/decoupage-administratif/data/epci.json') as EtalabEpci[];
-  const epcis = allEpcis.filter((e) => (EPCI_CODES as readonly string[]).includes(e.code));
-  const epciOf = new Map(epcis.flatMap((e) => e.membres.map((m) => [m.code, e.code] as const)));
-  const communes = allCommunes
-    .filter((c) => c.type === 'commune-actuelle' && epciOf.has(c.code) && centres.has(c.code))
-    .map((c) => ({ code: c.code, name: c.nom, epci: epciOf.get(c.code)!, population: c.population ?? 0, centre: centres.get(c.code)! }));
-  return {
-    source: 'fallback',
-    sourceLabel: 'APPROXIMATE: Voronoi cells around commune centres (no shared/data); codes and populations from @etalab/decoupage-administratif',
-    communes,
-    epcis: epcis.map((e) => ({ code: e.code, name: e.nom, kind: e.type, population: e.populationMunicipale })),
-    iris: [],
-    stations: readCsv(path.join(dir, 'atmo-stations.csv')).map((r) => ({
-      code: r.code!,
-      name: r.nom!,
-      commune: r.commune!,
-      location: [Number(r.lon), Number(r.lat)] as [number, number],
-    })),
-  };
+function stationsFrom(sharedDataDir: string): StationFact[] {
+  const file = path.join(sharedDataDir, 'atmo-stations-67.geojson');
+  if (fs.existsSync(file)) {
+    const stations = JSON.parse(fs.readFileSync(file, 'utf8')) as FeatureCollection<Point, { code: string; nom: string; commune: string }>;
+    return stations.features.map((f) => ({ code: f.properties.code, name: f.properties.nom, commune: f.properties.commune, location: f.geometry.coordinates as [number, number] }));
+  }
+  return readPlainCsv(path.join(path.dirname(new URL(import.meta.url).pathname), 'fallback', 'atmo-stations.csv')).map((r) => ({
+    code: r.code!,
+    name: r.nom!,
+    commune: r.commune!,
+    location: [Number(r.lon), Number(r.lat)] as [number, number],
+  }));
 }
 
 /** Real data when `sharedDataDir` holds it, else the approximate fallback. */
 export function loadReferential(sharedDataDir: string): Referential {
-  return fs.existsSync(path.join(sharedDataDir, 'territories.geojson')) ? fromShared(sharedDataDir) : fromFallback();
+  return { ...readOfficialGeography(sharedDataDir), stations: stationsFrom(sharedDataDir) };
 }

@@ -4,8 +4,6 @@ import type { Referential } from './referential.ts';
 export interface SeedOptions {
   /** Multiplies history length and counts, for benchmarks. @default 1 */
   scale: number;
-  /** Statistical-secrecy threshold the seeded open values are checked against. @default 11 */
-  secrecyThreshold?: number;
 }
 
 /** What a seed wrote, table by table, so `npm run seed` can print it. */

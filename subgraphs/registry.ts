@@ -1,21 +1,23 @@
-import type { SubgraphName } from '../lib/config.ts';
-import type { SubgraphDefinition } from '../lib/subgraph.ts';
-import type { Seeder } from '../seeds/types.ts';
+import type { ProducerDefinition } from '../lib/producer.ts';
+import { UserFacingError } from '../lib/runtime/lifecycle.ts';
 import { adeus } from './adeus/index.ts';
 import { atmo } from './atmo/index.ts';
 import { orsal } from './orsal/index.ts';
 import { community } from './community/index.ts';
 import { platform } from './platform/index.ts';
-import { seedAdeus } from '../seeds/adeus.ts';
-import { seedAtmo } from '../seeds/atmo.ts';
-import { seedOrsal } from '../seeds/orsal.ts';
-import { seedCommunity } from '../seeds/community.ts';
 
-/** Every subgraph and the seed that fills it, in the order they are migrated and seeded. */
-export const SUBGRAPHS: Record<SubgraphName, { definition: SubgraphDefinition<any>; seed: Seeder }> = {
-  adeus: { definition: adeus, seed: seedAdeus },
-  atmo: { definition: atmo, seed: seedAtmo },
-  orsal: { definition: orsal, seed: seedOrsal },
-  community: { definition: community, seed: seedCommunity },
-  platform: { definition: platform, seed: async () => ({ subgraph: 'platform', rows: {} }) },
-};
+/**
+ * The only list of the hub's subgraphs: the producers, then `platform`, the hub's own (audit log). Config,
+ * the CLI, the hub, the bench, composition and the compose file are derived from it or checked against it.
+ * The order is the order of migrations and seeds (ADEUS first: every seed reads its referential).
+ */
+export const PRODUCERS: readonly ProducerDefinition[] = [adeus, atmo, orsal, community, platform];
+
+export const PRODUCER_NAMES = PRODUCERS.map((producer) => producer.name);
+
+/** A producer by name; an unknown name is refused with the list of known ones. */
+export function producerNamed(name: string): ProducerDefinition {
+  const found = PRODUCERS.find((producer) => producer.name === name);
+  if (!found) throw new UserFacingError(`unknown producer "${name}" (known: ${PRODUCER_NAMES.join(', ')})`);
+  return found;
+}

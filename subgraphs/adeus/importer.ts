@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Referential } from '../../seeds/referential.ts';
+import type { OfficialGeography } from './referential.ts';
 
 /** Radius of the approximate cell drawn around a commune centre when no outline exists, in metres. */
 const FALLBACK_CELL_RADIUS_METERS = 4000;
@@ -13,7 +13,7 @@ const multi = (knex: Knex, geometry: unknown) =>
  * outlines, each commune gets an approximate cell (its Voronoi cell among commune centres, cut to a disc
  * around its centre), flagged `approximate` with the reason in `source`.
  */
-export async function importReferential(knex: Knex, referential: Referential): Promise<{ territories: number }> {
+export async function importReferential(knex: Knex, referential: OfficialGeography): Promise<{ territories: number }> {
   return knex.transaction(async (trx) => {
     const source = referential.sourceLabel;
     const approximate = referential.source === 'fallback';

@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Geometry } from 'geojson';
 import type { Database } from '../../lib/db.ts';
-import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
+import type { ProducerContext } from '../../lib/producer.ts';
+import { selectorKey, type AreaRepresentation, type AreaSelector } from '../../lib/geo.ts';
+import { groupBy } from '../../lib/batch.ts';
 import * as data from './datasource.ts';
 
 export interface GeometryKey {
@@ -19,19 +21,13 @@ export interface AreaTerritoriesKey {
   kind: data.TerritoryKind | null;
 }
 
-/** Splits keys into groups that share the same arguments, so each group is one SQL statement. */
-function groupBy<K, G>(keys: readonly K[], groupOf: (key: K) => G): Map<G, K[]> {
-  const groups = new Map<G, K[]>();
-  for (const key of keys) {
-    const group = groupOf(key);
-    groups.set(group, [...(groups.get(group) ?? []), key]);
-  }
-  return groups;
-}
-
 export function createLoaders(db: Database) {
   const { knex } = db;
   return {
+    /** Territories of one kind and parent: a bounded list, one statement, not batched. */
+    territoryList: (filter: { kind?: data.TerritoryKind | null; parent?: string | null }) => data.listTerritories(knex, filter),
+    /** The shape of an area selection (checked by PostGIS); one per request. */
+    areaGeometry: (selector: AreaSelector) => data.resolveAreaGeometry(knex, selector),
     territory: new DataLoader<string, data.TerritoryRow | null>(async (codes) => {
       const rows = await data.territoriesByCodes(knex, codes);
       const byCode = new Map(rows.map((row) => [row.code, row]));
@@ -82,3 +78,6 @@ export function createLoaders(db: Database) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What ADEUS's resolvers receive. */
+export type Context = ProducerContext<Loaders>;

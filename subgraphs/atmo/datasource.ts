@@ -3,6 +3,11 @@ import type { Point } from 'geojson';
 import { areaCondition, type AreaRepresentation } from '../../lib/geo.ts';
 
 export type Pollutant = 'NO2' | 'SO2' | 'O3' | 'PM10' | 'PM25';
+
+/** A territory as ATMO receives it from the gateway: its code only. */
+export interface TerritoryKey {
+  code: string;
+}
 export type ZoneType = 'COMMUNE' | 'EPCI';
 
 export interface StationRow {

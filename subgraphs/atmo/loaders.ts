@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../../lib/db.ts';
+import type { ProducerContext } from '../../lib/producer.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
 import * as data from './datasource.ts';
+import { groupBy } from '../../lib/batch.ts';
 
 /** A territory's daily indices over one validated date range. */
 export interface AirQualityKey {
@@ -50,16 +52,12 @@ export function createLoaders(db: Database) {
 
     airQuality: new DataLoader<AirQualityKey, data.DailyIndexRow[], string>(
       async (keys) => {
-        const groups = new Map<string, data.DailyIndexGroup>();
-        for (const { code, from, to } of keys) {
-          const group = groups.get(`${from}|${to}`) ?? { codes: [], from, to };
-          group.codes.push(code);
-          groups.set(`${from}|${to}`, group);
-        }
-        const list = [...groups.values()];
+        const ranges = [...groupBy(keys, (key) => `${key.from}|${key.to}`)];
+        const list: data.DailyIndexGroup[] = ranges.map(([, group]) => ({ codes: group.map((key) => key.code), from: group[0]!.from, to: group[0]!.to }));
         const rows = await data.dailyIndices(knex, list);
+        const index = new Map(ranges.map(([range], i) => [range, i]));
         return keys.map((key) => {
-          const group = list.indexOf(groups.get(`${key.from}|${key.to}`)!);
+          const group = index.get(`${key.from}|${key.to}`);
           return rows.filter((row) => row.group_index === group && row.code_zone === key.code);
         });
       },
@@ -74,3 +72,6 @@ export function createLoaders(db: Database) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What ATMO's resolvers receive. */
+export type Context = ProducerContext<Loaders>;

@@ -1,15 +1,12 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { SubgraphContext } from '../../lib/subgraph.ts';
-import { AreaSelectorScalar, GeoJSONScalar, type AreaRepresentation } from '../../lib/geo.ts';
+import { AreaSelectorScalar, GeoJSONScalar } from '../../lib/geo.ts';
 import { badUserInput } from '../../lib/errors.ts';
 import { parseDateRange, parseInstantRange } from '../../lib/dates.ts';
 import { readPageArgs, toPage, type PageArgs } from '../../lib/pagination.ts';
-import type { DailyIndexRow, MeasurementCursor, Pollutant, StationRow } from './datasource.ts';
-import type { Loaders } from './loaders.ts';
-import { ingestContent, type IngestArgs } from '../../lib/ingest/mutation.ts';
+import type { MeasurementCursor, Pollutant, StationRow } from './datasource.ts';
+import type { Context } from './loaders.ts';
+import { ingestContent } from '../../lib/ingest/mutation.ts';
 import { ingesters } from './ingest.ts';
-
-type Context = SubgraphContext<Loaders>;
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 
 /** Longest daily-index range: one (leap) year. */
 const MAX_INDEX_DAYS = 366;
@@ -54,56 +51,55 @@ function measurements(station: StationRow, args: MeasurementArgs, { loaders }: C
     .then((rows) => toPage(rows, limit, (row): MeasurementCursor => [row.time, row.pollutant]));
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   Mutation: {
-    ingestAtmo: (_: unknown, args: IngestArgs, ctx: Context) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestAtmo: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,
 
   Query: {
-    airStations: (_: unknown, __: unknown, { loaders }: Context) => loaders.allStations(),
-    airStation: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.station.load(id),
+    airStations: (_, __, { loaders }) => loaders.allStations(),
+    airStation: (_, { id }, { loaders }) => loaders.station.load(id),
   },
 
   Territory: {
-    __resolveReference: (ref: { code: string }) => ({ code: ref.code }),
-    airQuality: (territory: { code: string }, args: { from: string; to: string }, { loaders }: Context) => {
+    __resolveReference: (ref) => ({ code: ref.code }),
+    airQuality: (territory, args, { loaders }) => {
       const { from, to } = parseDateRange(args.from, args.to, MAX_INDEX_DAYS);
       return loaders.airQuality.load({ code: territory.code, from, to });
     },
-    airStations: (territory: { code: string }, _: unknown, { loaders }: Context) =>
-      loaders.territoryStations.load(territory.code),
+    airStations: (territory, _, { loaders }) => loaders.territoryStations.load(territory.code),
   },
 
   Area: {
-    __resolveReference: (ref: AreaRepresentation) => ref,
-    airStations: (area: AreaRepresentation, _: unknown, { loaders }: Context) => loaders.areaStations.load(area),
+    __resolveReference: (ref) => ref,
+    airStations: (area, _, { loaders }) => loaders.areaStations.load(area),
   },
 
   AirStation: {
-    __resolveReference: (ref: { id: string }, { loaders }: Context) => loaders.station.load(ref.id),
-    id: (station: StationRow) => station.code,
-    communeCode: (station: StationRow) => station.commune_code,
-    epciCode: (station: StationRow) => station.epci_code,
-    measurements: (station: StationRow, args: MeasurementArgs, ctx: Context) => measurements(station, args, ctx, false),
-    rawMeasurements: (station: StationRow, args: MeasurementArgs, ctx: Context) => measurements(station, args, ctx, true),
+    __resolveReference: (ref, { loaders }) => loaders.station.load(ref.id),
+    id: (station) => station.code,
+    communeCode: (station) => station.commune_code,
+    epciCode: (station) => station.epci_code,
+    measurements: (station, args, ctx) => measurements(station, args, ctx, false),
+    rawMeasurements: (station, args, ctx) => measurements(station, args, ctx, true),
   },
 
   AirQualityIndex: {
-    date: (row: DailyIndexRow) => row.date_ech,
-    index: (row: DailyIndexRow) => row.code_qual,
-    label: (row: DailyIndexRow) => row.lib_qual,
-    color: (row: DailyIndexRow) => row.coul_qual,
-    subIndices: (row: DailyIndexRow) => ({
+    date: (row) => row.date_ech,
+    index: (row) => row.code_qual,
+    label: (row) => row.lib_qual,
+    color: (row) => row.coul_qual,
+    subIndices: (row) => ({
       no2: row.code_no2,
       so2: row.code_so2,
       o3: row.code_o3,
       pm10: row.code_pm10,
       pm25: row.code_pm25,
     }),
-    zoneCode: (row: DailyIndexRow) => row.code_zone,
-    zoneName: (row: DailyIndexRow) => row.lib_zone,
-    zoneType: (row: DailyIndexRow) => row.type_zone,
+    zoneCode: (row) => row.code_zone,
+    zoneName: (row) => row.lib_zone,
+    zoneType: (row) => row.type_zone,
   },
 };

@@ -5,6 +5,7 @@ import { check, runIngestion, type Parsed } from '../../lib/ingest/runner.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { reject } from '../../lib/ingest/errors.ts';
+import { insertContribution, pendingContributionFrom, upsertFeatures } from './datasource.ts';
 
 /**
  * Citizen datasets: a CSV with `lon`/`lat` columns (WGS84; every other column becomes a property) or a
@@ -81,15 +82,10 @@ async function* geojsonRows(input: Readable, note: { text: string | null }): Asy
 /** The ingesting user's PENDING contribution for this source, created on first import. */
 async function contributionFor(trx: Knex.Transaction, options: IngestOptions, source: string, synthetic: boolean): Promise<string> {
   const contributor = options.actor ?? 'ingest';
-  const existing = await trx('community.contribution').where({ contributor, source, status: 'PENDING' }).first('id');
-  if (existing) return String(existing.id);
-  const now = new Date().toISOString();
-  const [row] = await trx('community.contribution')
-    .insert({ title: `Citizen dataset: ${source}`, description: 'Imported file; the contributor completes the description before moderation.', licence: 'ODBL', producer_kind: 'CITIZEN', contact: contributor, contributor, status: 'PENDING', submitted_at: now, source, synthetic })
-    .returning('id');
-  const id = String((row as { id: number }).id);
-  await trx('community.contribution_history').insert({ contribution_id: id, from_status: null, to_status: 'PENDING', changed_at: now, changed_by: contributor, reason: 'imported file' });
-  return id;
+  const existing = await pendingContributionFrom(trx, contributor, source);
+  if (existing) return existing;
+  const metadata = { title: `Citizen dataset: ${source}`, description: 'Imported file; the contributor completes the description before moderation.', licence: 'ODBL', producerKind: 'CITIZEN', contact: contributor } as const;
+  return insertContribution(trx, metadata, { contributor, source, synthetic, reason: 'imported file' });
 }
 
 function ingestWith(format: string, rows: (input: Readable, note: { text: string | null }) => AsyncIterable<Parsed<FeatureRow>>) {
@@ -105,15 +101,7 @@ function ingestWith(format: string, rows: (input: Readable, note: { text: string
       write: async (trx, batch) => {
         const source = batch[0]?.source ?? options.source ?? `citizen dataset (${format})`;
         contribution ??= await contributionFor(trx, options, source, batch[0]?.synthetic ?? false);
-        const id = contribution;
-        const inserted: { inserted: boolean }[] = await trx('community.contribution_feature')
-          .insert(batch.map((r) => ({ contribution_id: id, feature_no: r.feature_no, geom: trx.raw('ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)', [r.geometry]), properties: JSON.stringify(r.properties) })))
-          .onConflict(['contribution_id', 'feature_no'])
-          .merge(['geom', 'properties'])
-          .whereRaw('(not ST_Equals(community.contribution_feature.geom, excluded.geom) or community.contribution_feature.properties is distinct from excluded.properties)')
-          .returning(trx.raw('(xmax = 0) as inserted') as unknown as string);
-        const fresh = inserted.filter((r) => r.inserted).length;
-        return { inserted: fresh, updated: inserted.length - fresh, unchanged: batch.length - inserted.length };
+        return upsertFeatures(trx, contribution, batch.map((r) => ({ featureNo: r.feature_no, geometry: r.geometry, properties: r.properties })));
       },
     });
   };

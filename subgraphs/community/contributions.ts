@@ -3,11 +3,9 @@ import type { Principal } from '../../lib/auth/principal.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
 import {
   appendFeatures,
-  contributionList,
   insertContribution,
   lockContribution,
   setContributionStatus,
-  setSensorStatus,
   type ContributionRecord,
   type Licence,
   type NewContribution,
@@ -34,7 +32,8 @@ export async function submit(knex: Knex, input: NewContribution, p: Principal): 
   if (!LICENCES.includes(input.licence)) throw badUserInput(`licence must be one of ${LICENCES.join(', ')}`, { argument: 'input.licence' });
   if (!KINDS.includes(input.producerKind)) throw badUserInput(`producerKind must be one of ${KINDS.join(', ')}`, { argument: 'input.producerKind' });
   if (input.contact.trim() === '') throw badUserInput('contact must not be empty', { argument: 'input.contact' });
-  return insertContribution(knex, { ...input, title }, subjectOf(p) ?? 'unknown', 'contribution through the TIGA API');
+  const origin = { contributor: subjectOf(p) ?? 'unknown', source: 'contribution through the TIGA API', synthetic: false, reason: 'submitted' };
+  return knex.transaction((trx) => insertContribution(trx, { ...input, title }, origin));
 }
 
 function readFeatures(collection: unknown): { geometry: unknown; properties: Record<string, unknown> }[] {
@@ -64,7 +63,8 @@ export async function addFeatures(knex: Knex, id: string, collection: unknown, p
   });
 }
 
-function checkDecision(decision: ValidationStatus, reason: string | null | undefined): string | null {
+/** A moderator decides VALIDATED or REJECTED, and a rejection says why. */
+export function checkDecision(decision: ValidationStatus, reason: string | null | undefined): string | null {
   if (decision === 'PENDING') throw badUserInput('a decision is VALIDATED or REJECTED', { argument: 'decision' });
   const text = reason?.trim() || null;
   if (decision === 'REJECTED' && !text) throw badUserInput('a rejection needs a reason', { argument: 'reason' });
@@ -80,17 +80,3 @@ export async function moderate(knex: Knex, id: string, decision: ValidationStatu
     await setContributionStatus(trx, id, c.status, decision, subjectOf(p) ?? 'unknown', text);
   });
 }
-
-export async function moderateSensor(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal): Promise<ValidationStatus> {
-  const text = checkDecision(decision, reason);
-  const result = await setSensorStatus(knex, id, decision, subjectOf(p) ?? 'unknown', text, (from) => from === 'PENDING');
-  if (result === null) throw notFound(`no citizen sensor has the id "${id}"`, { argument: 'id' });
-  if (result === 'refused') throw badUserInput(`sensor ${id} is not PENDING`, { argument: 'id' });
-  return decision;
-}
-
-export const lists = {
-  validated: (knex: Knex) => contributionList(knex, { kind: 'validated' }),
-  pending: (knex: Knex) => contributionList(knex, { kind: 'pending' }),
-  own: (knex: Knex, p: Principal) => contributionList(knex, { kind: 'own', contributor: subjectOf(p) ?? '' }),
-};

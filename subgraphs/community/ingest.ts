@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
-import { runIngestion, upsertCounting, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
+import { runIngestion, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { IngestFileError } from '../../lib/ingest/errors.ts';
 import { citizenCsvIngester, citizenGeojsonIngester } from './citizen-datasets.ts';
+import { insertPendingSensors, upsertReadings, type NewSensor, type ReadingRow } from './datasource.ts';
 
 /**
  * Sensor.Community JSON (the array `https://data.sensor.community/static/v1/data.json` serves): one
@@ -22,23 +23,7 @@ const VALUE_COLUMNS: Record<string, 'pm10' | 'pm25' | 'temperature' | 'humidity'
   humidity: 'humidity',
 };
 
-interface ReadingRow {
-  sensor_id: string;
-  measured_at: string;
-  pm10: number | null;
-  pm25: number | null;
-  temperature: number | null;
-  humidity: number | null;
-}
-interface SensorRow {
-  id: string;
-  type: string;
-  lon: number;
-  lat: number;
-  measures: string[];
-}
-
-type Parsed = { sensor: SensorRow; reading: ReadingRow } | { error: string };
+type Parsed = { sensor: NewSensor; reading: ReadingRow } | { error: string };
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -106,30 +91,15 @@ async function writeBatch(
   batch: Parsed[],
   provenance: { source: string; synthetic: boolean; actor: string },
 ): Promise<UpsertCounts> {
-  const sensors = new Map<string, SensorRow>();
+  const sensors = new Map<string, NewSensor>();
   for (const row of batch) if ('sensor' in row && !sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
-  const sensorRows = [...sensors.values()].map((s) => ({
-    id: s.id,
-    sensor_type: s.type,
-    measures: s.measures,
-    geom: trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [s.lon, s.lat]),
-    status: 'PENDING',
-    producer_kind: 'CITIZEN',
-    producer_name: PRODUCER_NAME,
-    licence: 'ODBL',
-    source: provenance.source,
-    synthetic: provenance.synthetic,
-  }));
-  const created: { id: string }[] = await trx('community.sensor').insert(sensorRows).onConflict('id').ignore().returning('id');
-  if (created.length > 0) {
-    const now = new Date().toISOString();
-    await trx('community.status_history').insert(
-      created.map(({ id }) => ({ sensor_id: id, status: 'PENDING', changed_at: now, changed_by: provenance.actor, reason: 'ingested from Sensor.Community JSON' })),
-    );
-  }
-  const rows = batch.flatMap((row) => ('reading' in row ? [{ ...row.reading, source: provenance.source, synthetic: provenance.synthetic }] : []));
-  // Source and synthetic follow the values: a re-import under another file name changes nothing.
-  return upsertCounting(trx, 'community.reading', ['sensor_id', 'measured_at'], ['pm10', 'pm25', 'temperature', 'humidity'], rows);
+  await insertPendingSensors(
+    trx,
+    [...sensors.values()],
+    { producerKind: 'CITIZEN', producerName: PRODUCER_NAME, licence: 'ODBL', source: provenance.source, synthetic: provenance.synthetic },
+    { by: provenance.actor, reason: 'ingested from Sensor.Community JSON' },
+  );
+  return upsertReadings(trx, batch.flatMap((row) => ('reading' in row ? [row.reading] : [])), provenance);
 }
 
 type Valid = Extract<Parsed, { reading: ReadingRow }>;

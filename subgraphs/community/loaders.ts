@@ -1,113 +1,90 @@
 import DataLoader from 'dataloader';
+import type { Knex } from 'knex';
 import type { Database } from '../../lib/db.ts';
+import type { ProducerContext } from '../../lib/producer.ts';
+import { groupBy } from '../../lib/batch.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
-import {
-  assertAreaUsable,
-  contributorsByIds,
-  datasetPages,
-  datasetsByIds,
-  readingsForWindows,
-  sensorPages,
-  sensorsByIds,
-  sensorsInAreas,
-  type ContributorRecord,
-  type DatasetRecord,
-  type PageWindow,
-  type ReadingRecord,
-  type ReadingWindow,
-  type SensorRecord,
-  contributionsByIds,
-  historiesByContribution,
-  featuresByContribution,
-  qualityBySensor,
-  type ContributionRecord,
-  type StatusChangeRecord,
-  type FeatureRecord,
-  type QualityRecord,
-  indicatorValues,
-  decisionSteps,
-} from './datasource.ts';
+import * as data from './datasource.ts';
 
 /** A readings request for one sensor; keys with the same window share one part of the statement. */
-export interface ReadingKey extends ReadingWindow {
+export interface ReadingKey extends data.ReadingWindow {
   sensorId: string;
 }
 
-export interface Loaders {
-  sensor: DataLoader<string, SensorRecord | null>;
-  sensorsInArea: DataLoader<AreaRepresentation, SensorRecord[], string>;
-  sensorPage: DataLoader<PageWindow, SensorRecord[], string>;
-  readings: DataLoader<ReadingKey, ReadingRecord[], string>;
-  contributor: DataLoader<number, ContributorRecord | null>;
-  dataset: DataLoader<string, DatasetRecord | null>;
-  datasetPage: DataLoader<PageWindow, DatasetRecord[], string>;
-  contribution: DataLoader<string, ContributionRecord | null>;
-  history: DataLoader<string, StatusChangeRecord[]>;
-  features: DataLoader<string, FeatureRecord[]>;
-  quality: DataLoader<string, QualityRecord | null>;
-  indicatorValues: DataLoader<string, { period: string; value: number }[]>;
-  decisionSteps: DataLoader<string, Awaited<ReturnType<typeof decisionSteps>>[number]>;
-  /** Writes and lists are not batched; they go through the request's database like the loaders. */
-  db: Database;
-}
+const windowKey = (w: data.ReadingWindow) => JSON.stringify([w.from, w.toExclusive, w.limit, w.after ?? null, w.raw]);
 
-const windowKey = (w: ReadingWindow) => JSON.stringify([w.from, w.toExclusive, w.limit, w.after ?? null, w.raw]);
-
-async function loadReadings(db: Database, keys: readonly ReadingKey[]): Promise<ReadingRecord[][]> {
-  const groups = new Map<string, { window: ReadingWindow; sensorIds: string[] }>();
-  for (const key of keys) {
-    const { sensorId, ...window } = key;
-    const group = groups.get(windowKey(window)) ?? { window, sensorIds: [] };
-    group.sensorIds.push(sensorId);
-    groups.set(windowKey(window), group);
-  }
-  const list = [...groups.values()];
-  const results = await readingsForWindows(db.knex, list);
-  const bySensorAndWindow = new Map<string, ReadingRecord[]>();
-  list.forEach((group, index) => {
-    for (const id of group.sensorIds) bySensorAndWindow.set(`${id}|${windowKey(group.window)}`, []);
-    for (const reading of results[index] ?? []) {
-      bySensorAndWindow.get(`${reading.sensorId}|${windowKey(group.window)}`)?.push(reading);
-    }
-  });
-  return keys.map(({ sensorId, ...window }) => bySensorAndWindow.get(`${sensorId}|${windowKey(window)}`) ?? []);
+async function loadReadings(knex: Knex, keys: readonly ReadingKey[]): Promise<data.ReadingRecord[][]> {
+  const windows = [...groupBy(keys, windowKey)];
+  const results = await data.readingsForWindows(
+    knex,
+    windows.map(([, group]) => {
+      const { sensorId: _, ...window } = group[0]!;
+      return { window, sensorIds: group.map((key) => key.sensorId) };
+    }),
+  );
+  const byWindow = new Map(windows.map(([window], index) => [window, groupBy(results[index] ?? [], (reading) => reading.sensorId)]));
+  return keys.map((key) => byWindow.get(windowKey(key))?.get(key.sensorId) ?? []);
 }
 
 /** Invalid representations fail alone (as errors); the valid ones share one statement. */
-async function loadSensorsInAreas(db: Database, areas: readonly AreaRepresentation[]): Promise<(SensorRecord[] | Error)[]> {
+async function loadSensorsInAreas(knex: Knex, areas: readonly AreaRepresentation[]): Promise<(data.SensorRecord[] | Error)[]> {
   const checked = areas.map((area) => {
     try {
-      assertAreaUsable(db.knex, area);
+      data.assertAreaUsable(knex, area);
       return area;
     } catch (error) {
       return error as Error;
     }
   });
   const valid = checked.filter((area): area is AreaRepresentation => !(area instanceof Error));
-  const found = valid.length > 0 ? await sensorsInAreas(db.knex, valid) : [];
+  const found = valid.length > 0 ? await data.sensorsInAreas(knex, valid) : [];
   let next = 0;
   return checked.map((area) => (area instanceof Error ? area : (found[next++] ?? [])));
 }
 
-export function createLoaders(db: Database): Loaders {
+export function createLoaders(db: Database) {
+  const { knex } = db;
   return {
-    sensor: new DataLoader((ids) => sensorsByIds(db.knex, ids)),
-    sensorsInArea: new DataLoader((areas) => loadSensorsInAreas(db, areas), {
+    sensor: new DataLoader<string, data.SensorRecord | null>((ids) => data.sensorsByIds(knex, ids)),
+    sensorsInArea: new DataLoader<AreaRepresentation, data.SensorRecord[], string>((areas) => loadSensorsInAreas(knex, areas), {
       cacheKeyFn: (area) => selectorKey(area.selector),
     }),
-    sensorPage: new DataLoader((windows) => sensorPages(db.knex, windows), { cacheKeyFn: (w) => JSON.stringify(w) }),
-    readings: new DataLoader((keys) => loadReadings(db, keys), {
+    sensorPage: new DataLoader<data.PageWindow, data.SensorRecord[], string>((windows) => data.sensorPages(knex, windows), {
+      cacheKeyFn: (w) => JSON.stringify(w),
+    }),
+    readings: new DataLoader<ReadingKey, data.ReadingRecord[], string>((keys) => loadReadings(knex, keys), {
       cacheKeyFn: (key) => `${key.sensorId}|${windowKey(key)}`,
     }),
-    contributor: new DataLoader((ids) => contributorsByIds(db.knex, ids)),
-    dataset: new DataLoader((ids) => datasetsByIds(db.knex, ids)),
-    datasetPage: new DataLoader((windows) => datasetPages(db.knex, windows), { cacheKeyFn: (w) => JSON.stringify(w) }),
-    contribution: new DataLoader((ids) => contributionsByIds(db.knex, ids)),
-    history: new DataLoader((ids) => historiesByContribution(db.knex, ids)),
-    features: new DataLoader((ids) => featuresByContribution(db.knex, ids)),
-    quality: new DataLoader((ids) => qualityBySensor(db.knex, ids)),
-    indicatorValues: new DataLoader((ids) => indicatorValues(db.knex, ids)),
-    decisionSteps: new DataLoader((ids) => decisionSteps(db.knex, ids)),
-    db,
+    contributor: new DataLoader<number, data.ContributorRecord | null>((ids) => data.contributorsByIds(knex, ids)),
+    quality: new DataLoader<string, data.QualityRecord | null>((ids) => data.qualityBySensor(knex, ids)),
+
+    dataset: new DataLoader<string, data.DatasetRecord | null>((ids) => data.datasetsByIds(knex, ids)),
+    datasetPage: new DataLoader<data.PageWindow, data.DatasetRecord[], string>((windows) => data.datasetPages(knex, windows), {
+      cacheKeyFn: (w) => JSON.stringify(w),
+    }),
+
+    /** Validated, pending or one contributor's own contributions: a bounded list, one statement, not batched. */
+    contributionList: (which: data.ContributionList) => data.contributionList(knex, which),
+    contribution: new DataLoader<string, data.ContributionRecord | null>((ids) => data.contributionsByIds(knex, ids)),
+    history: new DataLoader<string, data.StatusChangeRecord[]>((ids) => data.historiesByContribution(knex, ids)),
+    features: new DataLoader<string, data.FeatureRecord[]>((ids) => data.featuresByContribution(knex, ids)),
+
+    /** Every transparency indicator: a short list, one statement, not batched. */
+    indicators: () => data.indicators(knex),
+    indicatorValues: new DataLoader<string, data.IndicatorValueRecord[]>((ids) => data.indicatorValues(knex, ids)),
+    /** Every decision process: a short list, one statement, not batched. */
+    decisionProcesses: () => data.decisionProcesses(knex),
+    decisionProcess: new DataLoader<string, data.DecisionProcessRecord | null>(async (ids) => {
+      const byId = new Map((await data.decisionProcesses(knex, ids)).map((process) => [process.id, process]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    decisionSteps: new DataLoader<string, data.DecisionStepRecord[]>((ids) => data.decisionSteps(knex, ids)),
+    /** Every dataset request with its votes: bounded, one statement, not batched. */
+    datasetRequests: () => data.datasetRequests(knex),
   };
 }
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What the community's resolvers receive. */
+export type Context = ProducerContext<Loaders>;

@@ -1,4 +1,6 @@
 import type { Database } from '../../lib/db.ts';
+import type { JobDefinition } from '../../lib/producer.ts';
+import type { settings } from './settings.ts';
 import { qualitySeries, saveQuality, sensorsForQuality, type QualityRecord } from './datasource.ts';
 
 /**
@@ -180,3 +182,11 @@ export async function runQualityControl(db: Database, options: QcOptions): Promi
   await saveQuality(db.knex, results);
   return results;
 }
+
+/** Quality control as a job of the community producer: after start-up, then every TIGA_QC_INTERVAL_MINUTES. */
+export const qualityControlJob: JobDefinition<{ [K in keyof typeof settings]: number }> = {
+  name: 'quality-control',
+  description: 'scores every citizen sensor against the nearest ATMO reference station, read through the hub\'s public API',
+  intervalMinutes: (s) => s.qcIntervalMinutes,
+  run: async ({ db, apiUrl }) => `quality control: ${(await runQualityControl(db, { apiUrl })).length} citizen sensors scored`,
+};

@@ -3,6 +3,11 @@ import { OPEN_LEVELS, suppressionReason, type OpenStatus } from './secrecy.ts';
 
 export type TerritoryLevel = 'COMMUNE' | 'IRIS' | 'EPCI';
 
+/** A territory as ORSAL receives it from the gateway: its code only. */
+export interface TerritoryKey {
+  code: string;
+}
+
 
 export interface HealthFilter {
   indicator: string | null;

@@ -2,7 +2,8 @@ import type { Ingester } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
-import { applySecrecy, SECRECY_THRESHOLD } from './secrecy.ts';
+import { applySecrecy } from './secrecy.ts';
+import { settings } from './settings.ts';
 
 const CODE_OF_LEVEL: Record<string, RegExp> = {
   COMMUNE: /^[0-9][0-9AB][0-9]{3}$/,
@@ -55,7 +56,7 @@ export const indicatorCsv: Ingester = {
       finish: async (trx) => {
         if (!touched.size) return;
         const run = (await trx('orsal.secrecy_run').select('threshold').first()) as { threshold: number } | undefined;
-        await applySecrecy(trx, run?.threshold ?? SECRECY_THRESHOLD, [...touched]);
+        await applySecrecy(trx, run?.threshold ?? settings.secrecyThreshold.default, [...touched]);
       },
       rows: async function* (trx) {
         const indicators = new Set(((await trx('orsal.indicator').select('code')) as { code: string }[]).map((r) => r.code));

@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import type { Database } from '../../lib/db.ts';
+import type { ProducerContext } from '../../lib/producer.ts';
 import * as data from './datasource.ts';
+import { groupBy } from '../../lib/batch.ts';
 
 /** One territory's values under one filter; territories sharing the filter are fetched together. */
 export interface HealthKey extends data.HealthFilter {
@@ -21,8 +23,7 @@ function valuesLoader<T extends { territoryCode: string }>(
 ) {
   return new DataLoader<HealthKey, T[], string>(
     async (keys) => {
-      const groups = new Map<string, HealthKey[]>();
-      for (const key of keys) groups.set(filterKey(key), [...(groups.get(filterKey(key)) ?? []), key]);
+      const groups = groupBy(keys, filterKey);
       const results = new Map<string, T[]>();
       for (const group of groups.values()) {
         const [{ indicator, period }] = group as [HealthKey];
@@ -51,3 +52,6 @@ export function createLoaders(db: Database) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What ORSAL's resolvers receive. */
+export type Context = ProducerContext<Loaders>;

@@ -1,13 +1,10 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { SubgraphContext } from '../../lib/subgraph.ts';
 import { AreaSelectorScalar, GeoJSONScalar } from '../../lib/geo.ts';
 import { badUserInput } from '../../lib/errors.ts';
 import type { HealthFilter } from './datasource.ts';
-import type { Loaders } from './loaders.ts';
-import { ingestContent, type IngestArgs } from '../../lib/ingest/mutation.ts';
+import { ingestContent } from '../../lib/ingest/mutation.ts';
 import { ingesters } from './ingest.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
 
-type Context = SubgraphContext<Loaders>;
 type FilterArgs = { indicator?: string | null; period?: string | null };
 
 const INDICATOR_CODE = /^[A-Z][A-Z0-9_]*$/;
@@ -30,21 +27,20 @@ function readFilter(args: FilterArgs): HealthFilter {
   return { indicator, period };
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   Mutation: {
-    ingestOrsal: (_: unknown, args: IngestArgs, ctx: Context) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestOrsal: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,
 
   Query: {
-    healthIndicators: (_: unknown, __: unknown, { loaders }: Context) => loaders.indicators.load('all'),
+    healthIndicators: (_, __, { loaders }) => loaders.indicators.load('all'),
   },
 
   Territory: {
-    __resolveReference: (ref: { code: string }) => ({ code: ref.code }),
-    health: (t: { code: string }, args: FilterArgs, { loaders }: Context) => loaders.health.load({ code: t.code, ...readFilter(args) }),
-    healthDetailed: (t: { code: string }, args: FilterArgs, { loaders }: Context) =>
-      loaders.healthDetailed.load({ code: t.code, ...readFilter(args) }),
+    __resolveReference: (ref) => ({ code: ref.code }),
+    health: (t, args, { loaders }) => loaders.health.load({ code: t.code, ...readFilter(args) }),
+    healthDetailed: (t, args, { loaders }) => loaders.healthDetailed.load({ code: t.code, ...readFilter(args) }),
   },
 };

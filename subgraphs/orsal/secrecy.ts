@@ -1,11 +1,5 @@
 import type { Knex } from 'knex';
 
-/**
- * Statistical secrecy (primary suppression): an open value computed from fewer cases than this is not
- * disclosed, as ORS and the SNDS rules do for counts of 1 to 10. Configurable: TIGA_SECRECY_THRESHOLD.
- */
-export const SECRECY_THRESHOLD = 11;
-
 /** Levels published openly; IRIS values are restricted and never open. */
 export const OPEN_LEVELS = ['COMMUNE', 'EPCI'] as const;
 

@@ -3,7 +3,7 @@ import { bearer, testVerifier } from '../support/auth.ts';
 import { testHub } from '../support/hub.ts';
 import { postGraphQL } from '../support/subgraph.ts';
 import { createGatewayApp } from '../../gateway/gateway.ts';
-import { listen } from '../../lib/subgraph.ts';
+import { serveApp } from '../support/subgraph.ts';
 import type { Hub } from '../../hub/hub.ts';
 
 const IRIS_CASES = '{ territory(code: "67482") { name healthDetailed(indicator: "COPD_HOSPITALISATION") { period cases } } }';
@@ -30,7 +30,7 @@ describe('every restricted read is audited first, in an append-only log that aud
   });
 
   it('refuses to change or erase the log, even for the application', async () => {
-    const knex = hub.subgraphs.platform.db.knex;
+    const knex = hub.subgraph("platform").db.knex;
     await expect(knex('audit.access_log').update({ subject: 'nobody' })).rejects.toThrow(/append-only/);
     await expect(knex('audit.access_log').delete()).rejects.toThrow(/append-only/);
     await expect(knex.raw('truncate audit.access_log')).rejects.toThrow(/append-only/);
@@ -45,7 +45,7 @@ describe('every restricted read is audited first, in an append-only log that aud
         throw new Error('audit database unreachable');
       },
     });
-    const gateway = await listen(app, 0, '127.0.0.1');
+    const gateway = await serveApp(app);
     try {
       const restricted = await postGraphQL(gateway.url, IRIS_CASES, undefined, await bearer(['orsal:restricted']));
       expect(restricted.data ?? null).toBeNull();
@@ -59,11 +59,11 @@ describe('every restricted read is audited first, in an append-only log that aud
   });
 
   it('returns no restricted data when a subgraph called directly cannot write its audit record', async () => {
-    const knex = hub.subgraphs.orsal.db.knex;
+    const knex = hub.subgraph("orsal").db.knex;
     await knex.raw(`create function audit.unavailable() returns trigger language plpgsql as $$ begin raise exception 'audit storage unavailable'; end $$`);
     await knex.raw('create trigger access_log_unavailable before insert on audit.access_log for each row execute function audit.unavailable()');
     try {
-      const response = await postGraphQL(hub.subgraphs.orsal.url, ENTITY_CASES, { r: [{ __typename: 'Territory', code: '67482' }] }, await bearer(['orsal:restricted']));
+      const response = await postGraphQL(hub.subgraph("orsal").url, ENTITY_CASES, { r: [{ __typename: 'Territory', code: '67482' }] }, await bearer(['orsal:restricted']));
       expect(response.data ?? null).toBeNull();
       expect(JSON.stringify(response)).not.toMatch(/"cases":\d/);
     } finally {

@@ -74,20 +74,20 @@ describe('introspection and errors show a caller only the schema it may use', ()
   });
 
   it('suggests no names when a subgraph is called directly', async () => {
-    const entity = await postGraphQL(hub.subgraphs.orsal.url, '{ _entities(representations: [{ __typename: "Territory", code: "67482" }]) { ... on Territory { healthDetaile } } }');
+    const entity = await postGraphQL(hub.subgraph("orsal").url, '{ _entities(representations: [{ __typename: "Territory", code: "67482" }]) { ... on Territory { healthDetaile } } }');
     expect(JSON.stringify(entity.errors)).not.toMatch(/did you mean|healthDetailed/i);
-    const root = await postGraphQL(hub.subgraphs.platform.url, '{ accessLo }');
+    const root = await postGraphQL(hub.subgraph("platform").url, '{ accessLo }');
     expect(JSON.stringify(root.errors)).not.toMatch(/did you mean|accessLog/i);
   });
 
   it('keeps subgraph schemas private: no introspection, no _service SDL without hub:schema', async () => {
-    const introspection = await postGraphQL(hub.subgraphs.orsal.url, '{ __schema { types { name } } }');
+    const introspection = await postGraphQL(hub.subgraph("orsal").url, '{ __schema { types { name } } }');
     expect(introspection.data ?? null).toBeNull();
     expect(JSON.stringify(introspection)).not.toContain('HealthRecord');
-    const service = await postGraphQL(hub.subgraphs.orsal.url, '{ _service { sdl } }');
+    const service = await postGraphQL(hub.subgraph("orsal").url, '{ _service { sdl } }');
     expect(service.data?._service ?? null).toBeNull();
     expect(service.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const allowed = await postGraphQL(hub.subgraphs.orsal.url, '{ _service { sdl } }', undefined, await bearer(['hub:schema']));
+    const allowed = await postGraphQL(hub.subgraph("orsal").url, '{ _service { sdl } }', undefined, await bearer(['hub:schema']));
     expect(allowed.data._service.sdl).toContain('healthDetailed');
   });
 });

@@ -3,9 +3,8 @@ import { buildASTSchema, parse, type GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readAccessPolicy } from '../../lib/auth/policy.ts';
 import { isAllowed, type Principal } from '../../lib/auth/principal.ts';
-import { SUBGRAPH_NAMES } from '../../lib/config.ts';
 import { readSupergraph } from '../../gateway/supergraph.ts';
-import { SUBGRAPHS } from '../../subgraphs/registry.ts';
+import { PRODUCERS, PRODUCER_NAMES } from '../../subgraphs/registry.ts';
 import { bearer } from '../support/auth.ts';
 import { testHub } from '../support/hub.ts';
 import { postGraphQL, type GraphQLResponse } from '../support/subgraph.ts';
@@ -38,12 +37,12 @@ const principalOf = (role: string): Principal =>
 const coordinates = [...policy.keys()].filter((c) => !c.startsWith('Mutation.')).sort();
 
 const subgraphSchemas = Object.fromEntries(
-  SUBGRAPH_NAMES.map((name) => [name, buildSubgraphSchema({ typeDefs: SUBGRAPHS[name].definition.typeDefs })]),
+  PRODUCERS.map((producer) => [producer.name, buildSubgraphSchema({ typeDefs: producer.typeDefs })]),
 ) as Record<string, GraphQLSchema>;
 
 function servedBy(coordinate: string): string[] {
   const [type, field] = coordinate.split('.') as [string, string];
-  return SUBGRAPH_NAMES.filter((name) => {
+  return PRODUCER_NAMES.filter((name) => {
     const t = subgraphSchemas[name]!.getType(type);
     return t && 'getFields' in t && t.getFields()[field] !== undefined;
   });
@@ -64,8 +63,8 @@ describe('the access matrix', () => {
 
   beforeAll(async () => {
     hub = await testHub();
-    const sensor = await hub.subgraphs.community.db.knex('community.sensor').where({ status: 'VALIDATED' }).orderBy('id').first('id');
-    const dataset = await hub.subgraphs.community.db.knex('community.dataset').orderBy('id').first('id');
+    const sensor = await hub.subgraph("community").db.knex('community.sensor').where({ status: 'VALIDATED' }).orderBy('id').first('id');
+    const dataset = await hub.subgraph("community").db.knex('community.dataset').orderBy('id').first('id');
     samples = {
       Territory: { code: '67482' },
       AirStation: { id: 'FR16029' },
@@ -88,7 +87,7 @@ describe('the access matrix', () => {
     for (const coordinate of coordinates) {
       const routes: [string, string, GraphQLSchema, boolean][] = [
         ['gateway', hub.gatewayUrl, supergraph, false],
-        ...servedBy(coordinate).map((name) => [`subgraph:${name}`, hub.subgraphs[name as keyof Hub['subgraphs']].url, subgraphSchemas[name]!, true] as [string, string, GraphQLSchema, boolean]),
+        ...servedBy(coordinate).map((name) => [`subgraph:${name}`, hub.subgraph(name).url, subgraphSchemas[name]!, true] as [string, string, GraphQLSchema, boolean]),
       ];
       for (const [route, url, schema, viaEntities] of routes) {
         const probe = probeFor(schema, readAccessPolicy(schema), coordinate, samples, viaEntities);

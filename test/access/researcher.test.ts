@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, testVerifier } from '../support/auth.ts';
 import { createGatewayApp } from '../../gateway/gateway.ts';
-import { listen } from '../../lib/subgraph.ts';
+import { serveApp } from '../support/subgraph.ts';
 import { countStatements } from '../../lib/db.ts';
 import { testHub } from '../support/hub.ts';
 import { postGraphQL } from '../support/subgraph.ts';
@@ -12,7 +12,7 @@ const FINE = '67482';
 const IRIS_HEALTH = `query IrisAsthma { territory(code: "${FINE}") { code name healthDetailed(indicator: "ASTHMA_PREVALENCE") { period value cases population } } }`;
 
 async function accessLog(hub: Hub, subject: string) {
-  return hub.subgraphs.platform.db.knex('audit.access_log').where({ subject }).orderBy('id');
+  return hub.subgraph("platform").db.knex('audit.access_log').where({ subject }).orderBy('id');
 }
 
 describe('a researcher reads IRIS-level health data, and the read is audited', () => {
@@ -49,7 +49,7 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
   });
 
   it('does not even ask ORSAL for health details an anonymous caller may not see', async () => {
-    const counter = countStatements(hub.subgraphs.orsal.db.knex);
+    const counter = countStatements(hub.subgraph("orsal").db.knex);
     const response = await postGraphQL(hub.gatewayUrl, IRIS_HEALTH);
     counter.stop();
     expect(response.data.territory.healthDetailed).toBeNull();
@@ -88,10 +88,10 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
   it('refuses a subgraph called directly without the scope, and serves it with the scope', async () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Territory { healthDetailed { cases } } } }';
     const variables = { r: [{ __typename: 'Territory', code: FINE }] };
-    const anonymous = await postGraphQL(hub.subgraphs.orsal.url, query, variables);
+    const anonymous = await postGraphQL(hub.subgraph("orsal").url, query, variables);
     expect(anonymous.data?._entities[0].healthDetailed ?? null).toBeNull();
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const researcher = await postGraphQL(hub.subgraphs.orsal.url, query, variables, await bearer(['orsal:restricted']));
+    const researcher = await postGraphQL(hub.subgraph("orsal").url, query, variables, await bearer(['orsal:restricted']));
     expect(researcher.data._entities[0].healthDetailed[0].cases).toEqual(expect.any(Number));
   });
 
@@ -99,9 +99,9 @@ describe('a researcher reads IRIS-level health data, and the read is audited', (
     const subgraphUrls = Object.fromEntries(Object.entries(hub.subgraphs).map(([name, s]) => [name, s.url])) as Record<keyof Hub['subgraphs'], string>;
     const audited: unknown[] = [];
     const { app, server } = await createGatewayApp({ subgraphUrls, verifier: await testVerifier(), mode: 'reject', audit: async (entry) => void audited.push(entry) });
-    const gateway = await listen(app, 0, '127.0.0.1');
+    const gateway = await serveApp(app);
     try {
-      const counter = countStatements(hub.subgraphs.adeus.db.knex);
+      const counter = countStatements(hub.subgraph("adeus").db.knex);
       const response = await postGraphQL(gateway.url, IRIS_HEALTH);
       counter.stop();
       expect(response.data ?? null).toBeNull();

@@ -78,7 +78,7 @@ describe('a token that is present but invalid is refused, never downgraded to an
 
   it('refuses each broken token at a subgraph called directly', async () => {
     for (const [name, token] of cases) {
-      const response = await postGraphQL(hub.subgraphs.orsal.url, ORSAL_QUERY, { r: [{ __typename: 'Territory', code: '67482' }] }, { authorization: `Bearer ${token}` });
+      const response = await postGraphQL(hub.subgraph("orsal").url, ORSAL_QUERY, { r: [{ __typename: 'Territory', code: '67482' }] }, { authorization: `Bearer ${token}` });
       expect({ name, data: response.data ?? null, code: response.errors?.[0]?.extensions?.code }).toEqual({ name, data: null, code: 'UNAUTHENTICATED' });
     }
   });

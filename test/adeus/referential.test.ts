@@ -10,7 +10,7 @@ const snapshot = (knex: import('knex').Knex) =>
 describe('the ADEUS referential', () => {
   it('holds the 68 communes, the 2 EPCI and every IRIS the referential has', async () => {
     const hub = await testHub();
-    const knex = hub.subgraphs.adeus.db.knex;
+    const knex = hub.subgraph("adeus").db.knex;
     const real = loadReferential(loadConfig().sharedDataDir);
     const counts = await knex('adeus.territory').select('kind').count({ n: '*' }).groupBy('kind');
     const byKind = Object.fromEntries((counts as { kind: string; n: number }[]).map((c) => [c.kind, Number(c.n)]));
@@ -20,7 +20,7 @@ describe('the ADEUS referential', () => {
 
   it('re-imports the same referential without changing anything', async () => {
     const hub = await testHub();
-    const knex = hub.subgraphs.adeus.db.knex;
+    const knex = hub.subgraph("adeus").db.knex;
     const before = await snapshot(knex);
     await importReferential(knex, loadReferential(loadConfig().sharedDataDir));
     expect(await snapshot(knex)).toEqual(before);
@@ -28,7 +28,7 @@ describe('the ADEUS referential', () => {
 
   it('without ../shared/data, draws approximate commune cells around their centres, and says so', async () => {
     const hub = await testHub();
-    const knex = hub.subgraphs.adeus.db.knex;
+    const knex = hub.subgraph("adeus").db.knex;
     const fallback = loadReferential('/nonexistent');
     expect(fallback.source).toBe('fallback');
     // Imported inside a transaction that is rolled back: the suite's referential stays as it was.

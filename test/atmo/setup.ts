@@ -5,7 +5,7 @@ import { openTestDatabase } from '../support/database.ts';
 import { serveSubgraph, postGraphQL, type GraphQLResponse } from '../support/subgraph.ts';
 import { loadConfig } from '../../lib/config.ts';
 import type { Database } from '../../lib/db.ts';
-import type { RunningServer } from '../../lib/subgraph.ts';
+import type { ClaimedServer } from '../support/subgraph.ts';
 import { ensureEmbeddedKeys } from '../../lib/auth/keys.ts';
 import { signToken } from '../../lib/auth/sign.ts';
 import { createTokenVerifier } from '../../lib/auth/verify.ts';
@@ -15,7 +15,7 @@ import { atmo } from '../../subgraphs/atmo/index.ts';
 
 export interface AtmoFixture {
   db: Database;
-  server: RunningServer;
+  server: ClaimedServer;
   referential: Referential;
   /** Headers of a caller holding the scope `atmo:restricted`. */
   restricted: Record<string, string>;

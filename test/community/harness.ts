@@ -1,7 +1,7 @@
 import type { Polygon } from 'geojson';
 import type { Database } from '../../lib/db.ts';
 import { loadConfig } from '../../lib/config.ts';
-import type { RunningServer } from '../../lib/subgraph.ts';
+import type { ClaimedServer } from '../support/subgraph.ts';
 import { loadReferential } from '../../seeds/referential.ts';
 import { seedCommunity } from '../../seeds/community.ts';
 import { community } from '../../subgraphs/community/index.ts';
@@ -14,7 +14,7 @@ export const CATHEDRAL = { lon: 7.7521, lat: 48.5734 };
 
 export interface CommunityHarness {
   db: Database;
-  server: RunningServer;
+  server: ClaimedServer;
   /** Headers of a researcher holding community:restricted (raw readings, contributor identities). */
   researcher: Record<string, string>;
   close(): Promise<void>;

@@ -29,7 +29,7 @@ describe('community: citizen sensor quality control against the ATMO reference s
   beforeAll(async () => {
     const hub = await testHub();
     gatewayUrl = hub.gatewayUrl;
-    db = hub.subgraphs.community.db;
+    db = hub.subgraph("community").db;
     const stations = await postGraphQL(gatewayUrl, '{ airStations { id location } }');
     for (const s of stations.data.airStations as { id: string; location: { coordinates: [number, number] } }[]) {
       const r = await postGraphQL(gatewayUrl, `query ($id: ID!) { airStation(id: $id) { measurements(pollutant: PM25, from: "${FROM}", to: "${TO}", first: 500) { edges { node { time value } } } } }`, { id: s.id });

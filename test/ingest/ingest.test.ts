@@ -5,12 +5,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { openTestDatabase } from '../support/database.ts';
-import { serveSubgraph, postGraphQL } from '../support/subgraph.ts';
+import { serveSubgraph, postGraphQL, migrateProducers } from '../support/subgraph.ts';
 import { bearer } from '../support/auth.ts';
 import { loadConfig } from '../../lib/config.ts';
 import type { Database } from '../../lib/db.ts';
-import type { RunningServer } from '../../lib/subgraph.ts';
-import { prepareDatabase } from '../../lib/subgraph.ts';
+import type { ClaimedServer } from '../support/subgraph.ts';
 import { loadReferential } from '../../seeds/referential.ts';
 import { seedAtmo } from '../../seeds/atmo.ts';
 import { seedOrsal } from '../../seeds/orsal.ts';
@@ -43,7 +42,7 @@ const copyWith = (file: string, name: string, edit: (text: string) => string) =>
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  for (const definition of [adeus, atmo, orsal]) await prepareDatabase(definition, db);
+  await migrateProducers(db, [adeus, atmo, orsal]);
   const referential = loadReferential(loadConfig().sharedDataDir);
   await seedAtmo(db.knex, referential, { scale: 1 });
   await seedOrsal(db.knex, referential, { scale: 1 });
@@ -198,7 +197,7 @@ describe('a producer feeds the hub its own files through the ingest CLI', () => 
 });
 
 describe('a producer ingests through the API, only into its own subgraph', () => {
-  let server: RunningServer;
+  let server: ClaimedServer;
   const mutation = `mutation ($content: String!) { ingestAtmo(format: "indice-csv", content: $content) { committed read inserted updated unchanged rejected { line reason } } }`;
   beforeAll(async () => {
     server = await serveSubgraph(atmo, db);

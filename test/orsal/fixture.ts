@@ -1,6 +1,6 @@
 import { loadConfig } from '../../lib/config.ts';
 import type { Database } from '../../lib/db.ts';
-import type { RunningServer } from '../../lib/subgraph.ts';
+import type { ClaimedServer } from '../support/subgraph.ts';
 import { seedOrsal } from '../../seeds/orsal.ts';
 import { loadReferential, type Referential } from '../../seeds/referential.ts';
 import { orsal } from '../../subgraphs/orsal/index.ts';
@@ -10,7 +10,7 @@ import { bearer } from '../support/auth.ts';
 
 export interface OrsalFixture {
   db: Database;
-  server: RunningServer;
+  server: ClaimedServer;
   referential: Referential;
   /**
    * Plays the gateway forwarding a researcher's token (scope orsal:restricted): resolves `selection` on

@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { postGraphQL } from '../support/subgraph.ts';
 import { seedOrsal, ORSAL_SYNTHETIC_SOURCE } from '../../seeds/orsal.ts';
-import { SECRECY_THRESHOLD } from '../../subgraphs/orsal/secrecy.ts';
+import { settings } from '../../subgraphs/orsal/settings.ts';
+
+const SECRECY_THRESHOLD = settings.secrecyThreshold.default;
 import { startOrsal, storedValue, type OrsalFixture } from './fixture.ts';
 
 const STRASBOURG = '67482';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildASTSchema, buildSchema, parse } from 'graphql';
-import { composeSupergraph, OPEN_CONTRACT_PATH } from '../../schema/compose.ts';
+import { composeSupergraph } from '../../schema/compose.ts';
+import { OPEN_CONTRACT_PATH } from '../../lib/paths.ts';
 import { readAccessPolicy } from '../../lib/auth/policy.ts';
 
 // The open data portal federates only `schema/open.graphql`: it must be current and hold nothing restricted.

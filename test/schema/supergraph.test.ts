@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ApolloGateway } from '@apollo/gateway';
 import { buildASTSchema, parse } from 'graphql';
 import { composeSupergraph, unacceptedHints } from '../../schema/compose.ts';
-import { prepareSupergraphForGateway, readSupergraph } from '../../gateway/supergraph.ts';
+import fs from 'node:fs';
+import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from '../../gateway/supergraph.ts';
+import { generateResolverTypes, resolverTypesPath } from '../../schema/codegen.ts';
+import { PRODUCERS } from '../../subgraphs/registry.ts';
 
 const loadIntoGateway = async (supergraphSdl: string) => {
   const gateway = new ApolloGateway({ supergraphSdl, logger: { debug() {}, info() {}, warn() {}, error() {} } });
@@ -16,8 +19,19 @@ const loadIntoGateway = async (supergraphSdl: string) => {
 describe('the supergraph', () => {
   const composed = composeSupergraph();
 
-  it('is committed as composed from the four subgraphs (run `npm run compose` after a schema change)', () => {
+  it('is committed as composed from every subgraph of the registry (run `npm run compose` after a schema change)', () => {
     expect(readSupergraph()).toBe(composed.supergraphSdl.endsWith('\n') ? composed.supergraphSdl : `${composed.supergraphSdl}\n`);
+  });
+
+  it('tells the gateway every subgraph and its default URL, so the gateway loads no producer code', () => {
+    expect(subgraphsOf(readSupergraph())).toEqual(
+      expect.arrayContaining(PRODUCERS.map((p) => ({ name: p.name, url: `http://localhost:${p.defaultPort}/graphql` }))),
+    );
+    expect(subgraphsOf(readSupergraph())).toHaveLength(PRODUCERS.length);
+  });
+
+  it.each(PRODUCERS.map((p) => [p.name, p] as const))('has the resolver types of %s generated from its SDL as committed (run `npm run compose`)', async (_, producer) => {
+    expect(fs.readFileSync(resolverTypesPath(producer), 'utf8')).toBe(await generateResolverTypes(producer));
   });
 
   it('composes without hints nobody has read', () => {

@@ -1,5 +1,5 @@
 import { openPostgres } from '../../lib/db.ts';
-import { SUBGRAPH_NAMES } from '../../lib/config.ts';
+import { PRODUCER_NAMES } from '../../subgraphs/registry.ts';
 
 /** On PostgreSQL, every run starts from empty producer schemas (the embedded database is in memory anyway). */
 export default async function resetDatabase(): Promise<void> {
@@ -7,7 +7,7 @@ export default async function resetDatabase(): Promise<void> {
   if (!url) return;
   const db = openPostgres(url, 1);
   try {
-    for (const schema of [...SUBGRAPH_NAMES, 'audit']) await db.knex.raw('drop schema if exists ?? cascade', [schema]);
+    for (const schema of [...PRODUCER_NAMES, 'audit']) await db.knex.raw('drop schema if exists ?? cascade', [schema]);
   } finally {
     await db.close();
   }

@@ -1,7 +1,16 @@
-import { createSubgraphApp, listen, prepareDatabase, type SubgraphDefinition, type RunningServer } from '../../lib/subgraph.ts';
+import type express from 'express';
+import { createSubgraphApp } from '../../lib/subgraph.ts';
+import { settingsOf, type ProducerDefinition } from '../../lib/producer.ts';
+import { loadConfig } from '../../lib/config.ts';
 import type { TokenVerifier } from '../../lib/auth/verify.ts';
-import { testVerifier } from './auth.ts';
 import type { Database } from '../../lib/db.ts';
+import { Lifecycle } from '../../lib/runtime/lifecycle.ts';
+import { openDatabases } from '../../lib/runtime/databases.ts';
+import { migrateServices } from '../../lib/runtime/migrations.ts';
+import { claimPort, type ClaimedServer } from '../../lib/runtime/server.ts';
+import { testVerifier } from './auth.ts';
+
+export type { ClaimedServer };
 
 export interface GraphQLResponse<T = any> {
   data?: T;
@@ -23,12 +32,25 @@ export async function postGraphQL<T = any>(
   return (await response.json()) as GraphQLResponse<T>;
 }
 
+/** Migrates producers' schemas (and the audit log) in `db` through the boot path's migration step. */
+export async function migrateProducers(db: Database, producers: ProducerDefinition[]): Promise<void> {
+  const dbs = await openDatabases(loadConfig({}), new Map(producers.map((p) => [p.name, undefined])), new Lifecycle(), { shared: db });
+  await migrateServices(dbs, producers);
+}
+
+/** Serves an express app on a free loopback port. */
+export async function serveApp(app: express.Express): Promise<ClaimedServer> {
+  const server = await claimPort(0, '127.0.0.1');
+  server.attach(app);
+  return server;
+}
+
 /**
  * Migrates one subgraph's schema in `db` and serves it on a free port, as `npm run subgraph` would,
  * trusting the run's test issuer (see ./auth.ts) unless another verifier is given.
  */
-export async function serveSubgraph(definition: SubgraphDefinition<any>, db: Database, verifier?: TokenVerifier): Promise<RunningServer> {
-  await prepareDatabase(definition, db);
-  const { app } = await createSubgraphApp(definition, db, { verifier: verifier ?? (await testVerifier()) });
-  return listen(app, 0, '127.0.0.1');
+export async function serveSubgraph(definition: ProducerDefinition, db: Database, verifier?: TokenVerifier): Promise<ClaimedServer> {
+  await migrateProducers(db, [definition]);
+  const { app } = await createSubgraphApp(definition, db, { verifier: verifier ?? (await testVerifier()), settings: settingsOf(definition, loadConfig({})) });
+  return serveApp(app);
 }

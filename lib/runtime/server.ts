@@ -1,0 +1,75 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** A port this process holds: it answers 503 until an app is attached, and drains on close. */
+export interface ClaimedServer {
+  readonly url: string;
+  readonly port: number;
+  /** Requests being answered now. */
+  readonly inFlight: number;
+  /** Starts serving `handler` (an express app). */
+  attach(handler: Handler): void;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (their connections then close), and after
+   * `timeoutMs` closes whatever is left. Resolves once the server is closed.
+   */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+const starting: Handler = (_req, res) => {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  res.end('{"status":"starting"}');
+};
+
+/**
+ * Listens on `port` (0: any free port) before anything else starts, so that a second instance fails on
+ * EADDRINUSE before it touches a database, and a supervisor sees the port as soon as the process runs.
+ */
+export function claimPort(port: number, host: string, path = '/graphql'): Promise<ClaimedServer> {
+  let handler: Handler = starting;
+  let closing = false;
+  let inFlight = 0;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    // While draining, each answer closes its connection so keep-alive clients go elsewhere.
+    if (closing) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      inFlight--;
+      if (closing) server.closeIdleConnections();
+    });
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      resolve({
+        url: `http://${shownHost}:${address.port}${path}`,
+        port: address.port,
+        get inFlight() {
+          return inFlight;
+        },
+        attach(next) {
+          handler = next;
+        },
+        close(timeoutMs = 10_000) {
+          closing = true;
+          return new Promise<void>((done) => {
+            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+            timer.unref();
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
+            server.closeIdleConnections();
+          });
+        },
+      });
+    });
+  });
+}

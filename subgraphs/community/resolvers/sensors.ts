@@ -1,0 +1,74 @@
+import { parseDateRange } from '../../../lib/dates.ts';
+import { notFound } from '../../../lib/errors.ts';
+import { toPage, type PageArgs } from '../../../lib/pagination.ts';
+import type { SensorRecord } from '../datasource.ts';
+import type { Context } from '../loaders.ts';
+import { humidityCorrected } from '../quality.ts';
+import { moderateSensor } from '../sensor-moderation.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { idCursor, instantCursor } from './cursors.ts';
+
+/** Readings are asked for by calendar days; the stored instants are compared in UTC. */
+const MAX_READING_DAYS = 366;
+
+interface ReadingArgs extends PageArgs {
+  from: string;
+  to: string;
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString();
+}
+
+async function readingsPage(sensor: SensorRecord, args: ReadingArgs, { loaders }: Context, raw: boolean) {
+  const { from, to } = parseDateRange(args.from, args.to, MAX_READING_DAYS);
+  const { limit, after } = instantCursor(args);
+  const rows = await loaders.readings.load({
+    sensorId: sensor.id,
+    from: `${from}T00:00:00.000Z`,
+    toExclusive: nextDay(to),
+    limit,
+    after,
+    raw,
+  });
+  return toPage(rows, limit, (reading) => reading.time);
+}
+
+const corrected = (pm: number | null, humidity: number | null) => (pm === null ? null : Math.round(humidityCorrected(pm, humidity) * 10) / 10);
+
+/** Citizen sensors, their readings and quality, and their moderation. */
+export const sensorResolvers: Resolvers = {
+  Query: {
+    sensors: async (_, args, { loaders }) => {
+      const window = idCursor(args);
+      return toPage(await loaders.sensorPage.load(window), window.limit, (sensor) => sensor.id);
+    },
+    sensor: async (_, { id }, { loaders }) => {
+      const sensor = await loaders.sensor.load(id);
+      if (!sensor) throw notFound(`no validated citizen sensor has the id "${id}"`, { argument: 'id' });
+      return sensor;
+    },
+  },
+
+  Mutation: {
+    moderateSensor: (_, args, ctx) => moderateSensor(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal),
+  },
+
+  Area: {
+    __resolveReference: (area) => area,
+    sensors: (area, _, { loaders }) => loaders.sensorsInArea.load(area),
+  },
+
+  CitizenSensor: {
+    __resolveReference: (ref, { loaders }) => loaders.sensor.load(ref.id),
+    readings: (sensor, args, ctx) => readingsPage(sensor, args, ctx, false),
+    rawReadings: (sensor, args, ctx) => readingsPage(sensor, args, ctx, true),
+    contributor: (sensor, _, { loaders }) => (sensor.contributorId === null ? null : loaders.contributor.load(sensor.contributorId)),
+    quality: (sensor, _, { loaders }) => loaders.quality.load(sensor.id),
+  },
+
+  SensorReading: {
+    pm25HumidityCorrected: (reading) => corrected(reading.pm25, reading.humidity),
+    pm10HumidityCorrected: (reading) => corrected(reading.pm10, reading.humidity),
+  },
+};

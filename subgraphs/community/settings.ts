@@ -1,0 +1,10 @@
+import type { IntSetting } from '../../lib/config.ts';
+
+/** The community producer's settings: the one place their defaults are written. */
+export const settings = {
+  qcIntervalMinutes: {
+    env: 'TIGA_QC_INTERVAL_MINUTES',
+    default: 60,
+    description: 'minutes between two runs of citizen-sensor quality control in the process serving the community subgraph (0: never)',
+  },
+} satisfies Record<string, IntSetting>;
