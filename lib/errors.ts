@@ -14,8 +14,15 @@ export const badUserInput = (message: string, extensions?: Record<string, unknow
 // HTTP 401 so that an error thrown while building the request context is not reported as a 500.
 export const unauthenticated = (message: string) => coded('UNAUTHENTICATED', message, { http: { status: 401 } });
 
-export const forbidden = (message: string, extensions?: Record<string, unknown>) =>
-  coded('FORBIDDEN', message, extensions);
-
 export const notFound = (message: string, extensions?: Record<string, unknown>) =>
   coded('NOT_FOUND', message, extensions);
+
+/**
+ * The refusal of one field the caller may not read, the same from the gateway (filter and reject modes)
+ * and from a subgraph (defence in depth): it names the field and the scopes that would allow it.
+ */
+export const forbiddenField = (coordinate: string, requiredScopes: string[][] | null, needs: string, path?: readonly (string | number)[]) =>
+  new GraphQLError(`not authorized to read ${coordinate}: it needs ${needs}`, {
+    path,
+    extensions: { code: 'FORBIDDEN', field: coordinate, requiredScopes },
+  });

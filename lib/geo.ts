@@ -2,6 +2,7 @@ import type { Geometry, Polygon, MultiPolygon, Position } from 'geojson';
 import type { Knex } from 'knex';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { badUserInput } from './errors.ts';
+import { isTerritoryCode } from './territory-codes.ts';
 
 /** Largest radius around a point, in metres: the whole territory fits in 50 km of Strasbourg. */
 export const MAX_RADIUS_METERS = 50_000;
@@ -172,7 +173,7 @@ export function normalizeAreaSelector(input: unknown): AreaSelector {
     assertPolygon(polygon);
     return { polygon };
   }
-  if (typeof territory !== 'string' || !/^[0-9A-Za-z]{5,9}$/.test(territory)) {
+  if (typeof territory !== 'string' || !isTerritoryCode(territory)) {
     throw badUserInput('territory is an INSEE commune code, an IRIS code or an EPCI SIREN', { reason: 'MALFORMED' });
   }
   return { territory };

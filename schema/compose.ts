@@ -10,6 +10,9 @@ import { visibleSchema } from '../lib/auth/visible-schema.ts';
 import { ANONYMOUS } from '../lib/auth/principal.ts';
 import { PRODUCERS } from '../subgraphs/registry.ts';
 import { generateResolverTypes, resolverTypesPath } from './codegen.ts';
+import { dockerCompose } from '../hub/compose-file.ts';
+
+export const DOCKER_COMPOSE_PATH = path.join(PROJECT_ROOT, 'docker-compose.yml');
 
 type CompositionHint = CompositionSuccess['hints'][number];
 
@@ -60,5 +63,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(PROJECT_ROOT,
     fs.writeFileSync(target, await generateResolverTypes(producer));
     written.push(target);
   }
+  fs.writeFileSync(DOCKER_COMPOSE_PATH, dockerCompose(PRODUCERS));
+  written.push(DOCKER_COMPOSE_PATH);
   console.log(`wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
 }

@@ -13,6 +13,7 @@ import { readAccessPolicy, type AccessPolicy } from '../../lib/auth/policy.ts';
 import { describeRule, scopesOf, type Principal } from '../../lib/auth/principal.ts';
 import { visibleSchema } from '../../lib/auth/visible-schema.ts';
 import type { AuditEntry } from '../../lib/audit.ts';
+import { forbiddenField } from '../../lib/errors.ts';
 import { filterOperation, removePlaceholderAt, setNullAt, type FilteredOperation } from './filterOperation.ts';
 
 export type AccessMode = 'filter' | 'reject';
@@ -59,10 +60,7 @@ export function maskNames(message: string, hidden: Set<string>): string {
 }
 
 const forbidden = (removed: FilteredOperation['removed'][number]) =>
-  new GraphQLError(`not authorized to read ${removed.coordinate}: it needs ${describeRule(removed.rule)}`, {
-    path: removed.path,
-    extensions: { code: 'FORBIDDEN', field: removed.coordinate, requiredScopes: removed.rule.scopes },
-  });
+  forbiddenField(removed.coordinate, removed.rule.scopes, describeRule(removed.rule), removed.path);
 
 /**
  * Wraps @apollo/gateway (which does not enforce access directives) with our enforcement: each operation

@@ -1,4 +1,5 @@
-import { defaultFieldResolver, GraphQLError, responsePathAsArray, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, responsePathAsArray, type GraphQLSchema } from 'graphql';
+import { forbiddenField } from '../errors.ts';
 import type { AccessPolicy } from './policy.ts';
 import { describeRule, isAllowed, type Principal } from './principal.ts';
 
@@ -26,9 +27,7 @@ export function enforceAccess(schema: GraphQLSchema, policy: AccessPolicy): void
     const resolve = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context: AccessContext, info) => {
       if (!isAllowed(rule, context.principal)) {
-        throw new GraphQLError(`not authorized to read ${coordinate}: it needs ${describeRule(rule)}`, {
-          extensions: { code: 'FORBIDDEN', field: coordinate, requiredScopes: rule.scopes },
-        });
+        throw forbiddenField(coordinate, rule.scopes, describeRule(rule));
       }
       if (coordinate !== 'Query._service') {
         context.touched.push({ coordinate, path: responsePathAsArray(info.path).map(String), arguments: args });

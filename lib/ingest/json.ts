@@ -13,13 +13,14 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const MAX_MEMBER_CHARS = 8 * 1024 * 1024;
 
 /**
- * Streams the elements of a top-level JSON array, or of the `features` array of a top-level object
- * (a GeoJSON FeatureCollection), without holding the file: only the current element is buffered.
+ * Streams the elements of a top-level JSON array, or of one array member of a top-level object — `features`
+ * of a GeoJSON FeatureCollection by default; `streamed` names others, e.g. `data` of a paged API answer
+ * such as Hub'Eau's — without holding the file: only the current element is buffered.
  * Other members of the top-level object are yielded as they are met (`crs` before `features`, as GDAL
  * and QGIS write it, is then known before the first feature). `index` is 1-based. Broken or truncated
  * JSON throws an IngestFileError naming the element where it broke.
  */
-export async function* readJsonElements(input: Readable): AsyncGenerator<JsonEvent> {
+export async function* readJsonElements(input: Readable, streamed: readonly string[] = ['features']): AsyncGenerator<JsonEvent> {
   input.setEncoding('utf8');
   let top: 'array' | 'object' | undefined;
   let depth = 0;
@@ -130,7 +131,7 @@ export async function* readJsonElements(input: Readable): AsyncGenerator<JsonEve
           else done = true;
           continue;
         }
-        if (top === 'object' && !inFeatures && member === 'features' && c === 0x5b) {
+        if (top === 'object' && !inFeatures && member !== undefined && streamed.includes(member) && c === 0x5b) {
           inFeatures = true;
           depth = 2;
           elementLevel = 2;

@@ -4,13 +4,10 @@ import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { crsCode, lambert93ToWgs84 } from '../../lib/ingest/lambert93.ts';
+import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
 
-const CODE_OF_KIND: Record<string, RegExp> = {
-  COMMUNE: /^[0-9][0-9AB][0-9]{3}$/,
-  IRIS: /^[0-9][0-9AB][0-9]{7}$/,
-  EPCI: /^[0-9]{9}$/,
-};
+const CODE_OF_KIND: Record<string, RegExp> = TERRITORY_CODE_PATTERNS;
 /** The kind a territory's parent must be. */
 const PARENT_KIND: Record<string, string | null> = { EPCI: null, COMMUNE: 'EPCI', IRIS: 'COMMUNE' };
 

@@ -4,12 +4,12 @@ import type { Ingester, IngestOptions } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
+import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, todayUtc, upsertCounting, type Parsed } from '../../lib/ingest/runner.ts';
 
 const SUB_INDICES = ['code_no2', 'code_so2', 'code_o3', 'code_pm10', 'code_pm25'] as const;
 const INDEX_COLUMNS = ['date_ech', 'code_zone', 'lib_zone', 'type_zone', 'code_qual', ...SUB_INDICES] as const;
-const COMMUNE = /^[0-9][0-9AB][0-9]{3}$/;
-const SIREN = /^[0-9]{9}$/;
+const { COMMUNE, EPCI: SIREN } = TERRITORY_CODE_PATTERNS;
 const POLLUTANTS: Record<string, string> = { NO2: 'NO2', SO2: 'SO2', O3: 'O3', PM10: 'PM10', PM25: 'PM25', 'PM2.5': 'PM25', 'PM2,5': 'PM25' };
 const UNITS = new Set(['µg/m³', 'µg/m3', 'ug/m3', 'ug/m³', 'μg/m³', 'μg/m3']);
 /** Clock skew tolerated on a measurement's time before it counts as "in the future". */

@@ -3,13 +3,10 @@ import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
 import { applySecrecy } from './secrecy.ts';
+import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
 import { settings } from './settings.ts';
 
-const CODE_OF_LEVEL: Record<string, RegExp> = {
-  COMMUNE: /^[0-9][0-9AB][0-9]{3}$/,
-  IRIS: /^[0-9][0-9AB][0-9]{7}$/,
-  EPCI: /^[0-9]{9}$/,
-};
+const CODE_OF_LEVEL: Record<string, RegExp> = TERRITORY_CODE_PATTERNS;
 const COLUMNS = ['territory_code', 'territory_level', 'indicator', 'period', 'cases', 'population', 'rate', 'ci_low', 'ci_high'] as const;
 
 interface ValueRow {

@@ -144,3 +144,58 @@ export function probeFor(schema: GraphQLSchema, policy: AccessPolicy, coordinate
   }
   return { query: `query${definitions.length ? `(${definitions.join(', ')})` : ''} { ${body} }`, variables, rules, path };
 }
+
+/** Entity types of a supergraph and their (single-field) keys, read from `@join__type(key:)`. */
+export function entityKeys(supergraph: GraphQLSchema): Record<string, string[]> {
+  const keys: Record<string, string[]> = {};
+  for (const type of Object.values(supergraph.getTypeMap())) {
+    for (const directive of type.astNode?.directives ?? []) {
+      if (directive.name.value !== 'join__type') continue;
+      const key = directive.arguments?.find((a) => a.name.value === 'key')?.value;
+      if (key?.kind === 'StringValue' && !key.value.includes('{')) keys[type.name] = key.value.split(/\s+/);
+    }
+  }
+  return keys;
+}
+
+/**
+ * A sample key of every entity an anonymous caller can list, found by walking open root fields that need
+ * no argument (`territories`, `airStations`, `sensors { edges { node } }`…) and asked of the gateway: a
+ * producer's new entity is probed without editing the matrix.
+ */
+export async function discoverSamples(supergraph: GraphQLSchema, policy: AccessPolicy, ask: (query: string) => Promise<unknown>): Promise<EntitySamples> {
+  const samples: EntitySamples = {};
+  for (const [entity, keyFields] of Object.entries(entityKeys(supergraph))) {
+    const query = supergraph.getQueryType()!;
+    type Node = { type: GraphQLObjectType; path: string[] };
+    const queue: Node[] = [{ type: query, path: [] }];
+    let found: string[] | null = null;
+    while (queue.length && !found) {
+      const node = queue.shift()!;
+      if (node.path.length > 4) continue;
+      for (const field of Object.values(node.type.getFields())) {
+        if (field.name.startsWith('_') || policy.has(`${node.type.name}.${field.name}`)) continue;
+        if (field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
+        const next = getNamedType(field.type);
+        if (!isObjectType(next)) continue;
+        if (next.name === entity) {
+          found = [...node.path, field.name];
+          break;
+        }
+        queue.push({ type: next, path: [...node.path, field.name] });
+      }
+    }
+    if (!found) continue;
+    const selection = found.reduceRight((inner, name) => `${name} { ${inner} }`, keyFields.join(' '));
+    const first = (value: unknown, path: string[]): Record<string, unknown> | undefined => {
+      if (Array.isArray(value)) return value.map((v) => first(v, path)).find(Boolean);
+      if (value === null || typeof value !== 'object') return undefined;
+      if (!path.length) return value as Record<string, unknown>;
+      const [head, ...rest] = path as [string, ...string[]];
+      return first((value as Record<string, unknown>)[head], rest);
+    };
+    const sample = first(await ask(`{ ${selection} }`), found);
+    if (sample) samples[entity] = sample;
+  }
+  return samples;
+}

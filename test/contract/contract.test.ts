@@ -39,25 +39,28 @@ describe('the public contract, through the gateway', () => {
   it('lists the monitoring stations of Strasbourg', async () => {
     const { data, errors } = await gatewayQuery('{ territory(code: "67482") { airStations { id name location } } }');
     expect(errors).toBeUndefined();
-    expect(data.territory.airStations.length).toBeGreaterThan(0);
-    for (const station of data.territory.airStations) {
-      expect(station.id).toMatch(/^FR\d+/);
-      expect(station.location.type).toBe('Point');
-    }
+    // The four LCSQA stations standing in Strasbourg, by code.
+    expect(data.territory.airStations.map((s: { id: string }) => s.id)).toEqual(['FR16029', 'FR16034', 'FR16040', 'FR42010']);
+    expect(data.territory.airStations[0]).toMatchObject({ name: 'STG Nord', location: { type: 'Point', coordinates: [7.781631, 48.610363] } });
   });
 
   it('reads open health indicators of Strasbourg', async () => {
     const { data, errors } = await gatewayQuery('{ territory(code: "67482") { health { indicator period value unit } } }');
     expect(errors).toBeUndefined();
-    expect(data.territory.health.length).toBeGreaterThan(0);
-    expect(data.territory.health[0]).toEqual({ indicator: expect.any(String), period: expect.any(String), value: expect.any(Number), unit: expect.any(String) });
+    // Five indicators × six seeded years, every one disclosed for a city of 290,000 inhabitants.
+    expect(data.territory.health).toHaveLength(30);
+    expect(new Set(data.territory.health.map((h: { indicator: string }) => h.indicator))).toEqual(
+      new Set(['ASTHMA_PREVALENCE', 'CARDIOVASCULAR_HOSPITALISATION', 'CHILD_RESPIRATORY_EMERGENCY', 'COPD_HOSPITALISATION', 'LUNG_CANCER_INCIDENCE']),
+    );
+    for (const value of data.territory.health) expect(value).toEqual({ indicator: expect.any(String), period: expect.stringMatching(/^20(19|2[0-4])$/), value: expect.any(Number), unit: expect.any(String) });
+    // Exact values are recorded in the golden answers (test/contract/golden).
   });
 
   it('reads urban indicators of Strasbourg', async () => {
     const { data, errors } = await gatewayQuery('{ territory(code: "67482") { population areaKm2 urban { greenSpaceShare imperviousShare populationDensity } } }');
     expect(errors).toBeUndefined();
     const { greenSpaceShare, imperviousShare, populationDensity } = data.territory.urban;
-    expect(greenSpaceShare).toBeGreaterThan(0);
+    expect(greenSpaceShare).toBeGreaterThan(5);
     expect(greenSpaceShare + imperviousShare).toBeLessThanOrEqual(100);
     // A real ratio of real inputs: 293,771 inhabitants on the commune's surface (~78 km² with the real outline).
     expect(populationDensity).toBeCloseTo(data.territory.population / data.territory.areaKm2, 0);
@@ -71,7 +74,7 @@ describe('the public contract, through the gateway', () => {
     const codes = data.area.territories.map((t: { code: string }) => t.code);
     expect(codes).toContain('67482');
     expect(codes).not.toContain('67437');
-    expect(data.area.airStations.length).toBeGreaterThan(0);
-    expect(data.area.sensors.length).toBeGreaterThan(0);
+    expect(data.area.airStations).toEqual([{ id: 'FR16034' }, { id: 'FR16040' }, { id: 'FR42010' }]);
+    expect(data.area.sensors).toHaveLength(7);
   });
 });

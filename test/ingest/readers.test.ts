@@ -51,3 +51,14 @@ describe('the streaming readers every ingester shares', () => {
     await expect(collect(readJsonElements(trickle('[{"id": 1}] x')))).rejects.toMatchObject({ message: expect.stringMatching(/after the end/) });
   });
 });
+
+describe('the JSON reader streams a named array member of a paged API answer', () => {
+  it('reads the `data` array of an envelope, with the envelope members as metadata', async () => {
+    const text = '{"count": 2, "first": "http://x/?page=1", "data": [{"id": 1}, {"id": 2}], "next": null}';
+    for (const size of [1, 3, 64]) {
+      const events = await collect(readJsonElements(trickle(text, size), ['data']));
+      expect(events.filter((e) => e.kind === 'element').map((e) => (e as { value: unknown }).value)).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(events.filter((e) => e.kind === 'member').map((e) => (e as { name: string }).name)).toEqual(['count', 'first', 'next']);
+    }
+  });
+});
