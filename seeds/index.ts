@@ -3,6 +3,7 @@ import { seedAdeus } from './adeus.ts';
 import { seedAtmo } from './atmo.ts';
 import { seedOrsal } from './orsal.ts';
 import { seedCommunity } from './community.ts';
+import { seedAprona } from './aprona.ts';
 
 /**
  * Each producer's synthetic seed, by producer name. Seeds import producers, never the reverse; the boot
@@ -13,4 +14,5 @@ export const SEEDERS: Readonly<Record<string, Seeder>> = {
   atmo: seedAtmo,
   orsal: seedOrsal,
   community: seedCommunity,
+  aprona: seedAprona,
 };

@@ -4,6 +4,7 @@ import { adeus } from './adeus/index.ts';
 import { atmo } from './atmo/index.ts';
 import { orsal } from './orsal/index.ts';
 import { community } from './community/index.ts';
+import { aprona } from './aprona/index.ts';
 import { platform } from './platform/index.ts';
 
 /**
@@ -11,7 +12,7 @@ import { platform } from './platform/index.ts';
  * the CLI, the hub, the bench, composition and the compose file are derived from it or checked against it.
  * The order is the order of migrations and seeds (ADEUS first: every seed reads its referential).
  */
-export const PRODUCERS: readonly ProducerDefinition[] = [adeus, atmo, orsal, community, platform];
+export const PRODUCERS: readonly ProducerDefinition[] = [adeus, atmo, orsal, community, aprona, platform];
 
 export const PRODUCER_NAMES = PRODUCERS.map((producer) => producer.name);
 
