@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEmbeddedKeys } from '../../lib/auth/keys.ts';
 import { signToken } from '../../lib/auth/sign.ts';
 import { PRODUCER_NAMES } from '../../subgraphs/registry.ts';
 import { postGraphQL } from '../support/subgraph.ts';
-import { anyPorts, spawnEntry, type Service } from '../support/process.ts';
+import { anyPorts, spawnCommand, spawnEntry, type Service } from '../support/process.ts';
 
 /**
  * The embedded data folder has one owner. These stories run real processes (the entry points `npm start`,
@@ -100,5 +101,18 @@ describe('one process owns an embedded data folder', () => {
     expect(first.hub.output).not.toMatch(/took over/);
     const { data } = await postGraphQL(first.url, STRASBOURG);
     expect(data.territory.airStations.length).toBeGreaterThan(0);
+  });
+
+  it('`npm start` stopped by a supervisor (SIGTERM to npm) stops node gracefully and leaves no process behind', async () => {
+    first.hub.kill('SIGTERM');
+    expect(await first.hub.exited).toBe(0);
+    const npm = spawnCommand('npm', ['start'], env);
+    await npm.waitFor(/ready in \d+ ms/, 180_000);
+    const node = execFileSync('pgrep', ['-P', String(npm.pid)], { encoding: 'utf8' }).trim();
+    npm.kill('SIGTERM');
+    expect(await npm.exited).toBe(0);
+    expect(npm.output).toContain('SIGTERM: stopping');
+    expect(() => process.kill(Number(node), 0)).toThrow();
+    expect(fs.existsSync(path.join(folder, 'pglite.lock'))).toBe(false);
   });
 });

@@ -22,8 +22,14 @@ const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGTERM: 15, SIGKILL:
  * (no DATABASE_URL inherited unless given).
  */
 export function spawnEntry(script: string, args: string[], env: Record<string, string | undefined>): Service {
+  return spawnCommand(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, script), ...args], env, script);
+}
+
+/** Runs a command in the project folder (e.g. `npm start`, as a user or a supervisor would), with `env` on a clean environment. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string | undefined>, label = `${command} ${args.join(' ')}`): Service {
+  const script = label;
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/(^|_)DATABASE_URL$/.test(key) && !key.startsWith('VITEST')));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, script), ...args], {
+  const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
     env: { ...base, TIGA_QC_INTERVAL_MINUTES: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
