@@ -2,7 +2,8 @@ import type { SeedReport, Seeder } from './types.ts';
 import { centreOf, type Referential } from './referential.ts';
 import { gaussian, metresBetween, rng, round } from './random.ts';
 import { applySecrecy } from '../subgraphs/orsal/secrecy.ts';
-import { settings } from '../subgraphs/orsal/settings.ts';
+import { byar, wilson } from '../subgraphs/orsal/intervals.ts';
+import { DEFAULT_RULE } from '../subgraphs/orsal/settings.ts';
 
 export const ORSAL_SYNTHETIC_SOURCE = 'TIGA synthetic seed v1 (not real ORSAL data)';
 const IRIS_SOURCE = `${ORSAL_SYNTHETIC_SOURCE}; IRIS population is a synthetic split of the commune population`;
@@ -148,28 +149,11 @@ function drawTally(unit: Unit, model: IndicatorModel, year: number): Tally {
   return { cases, weighted: cases / ageFactor, population };
 }
 
-const Z = 1.959964;
-
-/** Wilson score interval of a proportion, in %. */
-function wilson(cases: number, n: number): [number, number] {
-  const p = cases / n;
-  const centre = (p + (Z * Z) / (2 * n)) / (1 + (Z * Z) / n);
-  const half = (Z * Math.sqrt((p * (1 - p)) / n + (Z * Z) / (4 * n * n))) / (1 + (Z * Z) / n);
-  return [100 * Math.max(0, centre - half), 100 * (centre + half)];
-}
-
-/** Byar's approximation of the exact Poisson interval of a count. */
-function byar(cases: number): [number, number] {
-  const low = cases === 0 ? 0 : cases * (1 - 1 / (9 * cases) - Z / (3 * Math.sqrt(cases))) ** 3;
-  const high = (cases + 1) * (1 - 1 / (9 * (cases + 1)) + Z / (3 * Math.sqrt(cases + 1))) ** 3;
-  return [Math.max(0, low), high];
-}
-
 function valueRow(code: string, level: string, parent: string | null, model: IndicatorModel, year: number, tally: Tally, source: string) {
   const rate = (tally.weighted / tally.population) * model.perUnit;
   // A standardised rate's interval is the count's interval scaled by rate per case.
   const perCase = tally.cases > 0 ? rate / tally.cases : model.perUnit / tally.population;
-  const [low, high] = model.perUnit === 100 ? wilson(tally.cases, tally.population) : byar(tally.cases).map((c) => c * perCase) as [number, number];
+  const [low, high] = (model.perUnit === 100 ? wilson(tally.cases, tally.population).map((p) => 100 * p) : byar(tally.cases).map((c) => c * perCase)) as [number, number];
   return {
     territory_code: code, territory_level: level, parent_code: parent, indicator: model.code, period: String(year),
     cases: tally.cases, population: tally.population,
@@ -219,7 +203,7 @@ export const seedOrsal: Seeder = async (knex, referential, options): Promise<See
   const count = YEARS_AT_SCALE_1 * Math.max(1, Math.round(options.scale));
   const years = Array.from({ length: count }, (_, i) => LAST_YEAR - count + 1 + i);
   const indicators = ORSAL_INDICATORS.map((m) => ({
-    code: m.code, label: m.label, description: m.description, unit: m.unit, periodicity: 'yearly',
+    code: m.code, label: m.label, description: m.description, unit: m.unit, per_unit: m.perUnit, standardised: m.standardised, periodicity: 'yearly',
     source: `${m.source}; values: ${ORSAL_SYNTHETIC_SOURCE}`, synthetic: true,
   }));
   const values = valueRows(referential, years);
@@ -228,6 +212,6 @@ export const seedOrsal: Seeder = async (knex, referential, options): Promise<See
     await trx.batchInsert('orsal.indicator_value', values, 1000);
   });
   // At the default threshold; the process that serves ORSAL recomputes with its configured one on start.
-  await applySecrecy(knex, settings.secrecyThreshold.default);
+  await applySecrecy(knex, DEFAULT_RULE);
   return { subgraph: 'orsal', rows: { indicator: indicators.length, indicator_value: values.length } };
 };

@@ -27,7 +27,7 @@ interface ValueBase {
   value: number | null;
   unit: string;
   confidenceInterval: ConfidenceInterval | null;
-  cases: number;
+  cases: number | null;
   population: number;
   source: string;
   synthetic: boolean;
@@ -36,6 +36,8 @@ interface ValueBase {
 export interface HealthValue extends ValueBase {
   suppressed: boolean;
   suppressionReason: string | null;
+  /** The step the open value and its interval are rounded to. */
+  precision: number | null;
 }
 
 export interface HealthRecord extends ValueBase {
@@ -60,11 +62,12 @@ interface ValueRow {
   label: string;
   unit: string;
   period: string;
-  cases: number;
+  cases: number | null;
   population: number;
   rate: number | null;
   ci_low: number | null;
   ci_high: number | null;
+  open_step?: number | null;
   open_status: OpenStatus;
   threshold: number;
   source: string;
@@ -101,17 +104,24 @@ function valuesQuery(knex: Knex, codes: readonly string[], filter: HealthFilter,
 }
 
 /**
- * Open values of communes and EPCI, disclosed only where the stored secrecy decision (primary and
- * secondary suppression, subgraphs/orsal/secrecy.ts) says so. Withholding happens in SQL, so a withheld
- * rate and its interval never leave the database on the open path.
+ * Open values of communes and EPCI: the numbers the stored secrecy decision published (subgraphs/orsal/
+ * secrecy.ts: rounded so that no count can be given back, withheld where a count or a withheld value could
+ * be deduced). Only those columns are read on the open path, so the producer's own rate and interval never
+ * leave the database there (the count is read for the restricted `cases`, which the schema guards).
  */
 export async function openValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthValue[]> {
-  const disclosed = (column: string) => knex.raw(`case when v.open_status = 'DISCLOSED' then ?? end as ??`, [`v.${column}`, column]);
-  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, [...OPEN_LEVELS]).select(disclosed('rate'), disclosed('ci_low'), disclosed('ci_high'));
+  const published = (column: string, as: string) => knex.raw(`case when v.open_status = 'DISCLOSED' then ?? end as ??`, [`v.${column}`, as]);
+  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, [...OPEN_LEVELS]).select(
+    published('open_rate', 'rate'),
+    published('open_ci_low', 'ci_low'),
+    published('open_ci_high', 'ci_high'),
+    published('open_step', 'open_step'),
+  );
   return rows.map((row) => ({
     ...base(row),
     suppressed: row.open_status !== 'DISCLOSED',
     suppressionReason: suppressionReason(row.open_status, row.threshold),
+    precision: row.open_step ?? null,
   }));
 }
 

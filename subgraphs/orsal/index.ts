@@ -4,7 +4,7 @@ import { createLoaders } from './loaders.ts';
 import { migrations } from './migrations/index.ts';
 import { ingesters } from './ingest.ts';
 import { applySecrecy } from './secrecy.ts';
-import { settings } from './settings.ts';
+import { ruleOf, settings } from './settings.ts';
 
 /** ORSAL: the regional health observatory's indicators per commune, IRIS and EPCI, under statistical secrecy. */
 export const orsal = defineProducer({
@@ -22,5 +22,5 @@ export const orsal = defineProducer({
     Territory: './datasource.ts#TerritoryKey',
     HealthIndicator: './datasource.ts#IndicatorRow',
   },
-  refresh: async (db, { secrecyThreshold }) => void (await applySecrecy(db.knex, secrecyThreshold)),
+  refresh: async (db, values) => void (await applySecrecy(db.knex, ruleOf(values))),
 });

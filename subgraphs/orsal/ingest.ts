@@ -2,9 +2,9 @@ import type { Ingester } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
-import { applySecrecy } from './secrecy.ts';
+import { applySecrecy, storedRule } from './secrecy.ts';
 import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
-import { settings } from './settings.ts';
+import { DEFAULT_RULE } from './settings.ts';
 
 const CODE_OF_LEVEL: Record<string, RegExp> = TERRITORY_CODE_PATTERNS;
 const COLUMNS = ['territory_code', 'territory_level', 'indicator', 'period', 'cases', 'population', 'rate', 'ci_low', 'ci_high'] as const;
@@ -52,8 +52,7 @@ export const indicatorCsv: Ingester = {
         ),
       finish: async (trx) => {
         if (!touched.size) return;
-        const run = (await trx('orsal.secrecy_run').select('threshold').first()) as { threshold: number } | undefined;
-        await applySecrecy(trx, run?.threshold ?? settings.secrecyThreshold.default, [...touched]);
+        await applySecrecy(trx, (await storedRule(trx)) ?? DEFAULT_RULE, [...touched]);
       },
       rows: async function* (trx) {
         const indicators = new Set(((await trx('orsal.indicator').select('code')) as { code: string }[]).map((r) => r.code));

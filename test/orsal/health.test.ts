@@ -11,8 +11,8 @@ const EMS = '246700488';
 const SAVERNE_CC = '200068112';
 const IRIS_IN_STRASBOURG = '674820101';
 // One wording for primary and secondary suppression: a reader must not learn which cells hold few cases.
-const REASON = 'statistical secrecy: fewer than 11 cases, or withheld so that another withheld value cannot be recomputed by subtraction';
-const VALUE_FIELDS = 'territoryCode indicator label period value unit confidenceInterval { low high } cases population suppressed suppressionReason source synthetic';
+const REASON = 'statistical secrecy: fewer than 11 cases, or withheld so that no other withheld value, and no count, can be deduced from the open values';
+const VALUE_FIELDS = 'territoryCode indicator label period value unit confidenceInterval { low high } precision cases population suppressed suppressionReason source synthetic';
 
 let orsal: OrsalFixture;
 
@@ -47,19 +47,23 @@ describe('a citizen app reads the open health indicators of a territory', () => 
     expect(health.every((v) => typeof v.value === 'number')).toBe(true);
   });
 
-  it('reads Strasbourg’s 2023 treated asthma prevalence with its interval, source and synthetic label', async () => {
+  it('reads Strasbourg’s 2023 treated asthma prevalence with its interval, precision, source and synthetic label', async () => {
     const { data, errors } = await orsal.territories([STRASBOURG], `health(indicator: "ASTHMA_PREVALENCE", period: "2023") { ${VALUE_FIELDS} }`);
     expect(errors).toBeUndefined();
     const [value] = data!._entities[0].health;
     const stored = await storedValue(orsal.db, STRASBOURG, 'ASTHMA_PREVALENCE', '2023');
+    // Published rounded to a step that keeps its ~21,000 cases uncertain by ±1 % at least: 0.2 points here.
+    expect(value.precision).toBe(0.2);
+    expect(Math.abs(value.value - stored.rate)).toBeLessThanOrEqual(0.1 + 1e-9);
     expect(value).toEqual({
       territoryCode: STRASBOURG,
       indicator: 'ASTHMA_PREVALENCE',
       label: 'Treated asthma prevalence',
       period: '2023',
-      value: stored.rate,
+      value: stored.open_rate,
       unit: '% of population',
-      confidenceInterval: { low: stored.ci_low, high: stored.ci_high },
+      confidenceInterval: { low: stored.open_ci_low, high: stored.open_ci_high },
+      precision: 0.2,
       cases: stored.cases,
       population: 293771,
       suppressed: false,

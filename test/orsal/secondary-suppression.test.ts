@@ -1,102 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideDisclosure, type OpenStatus } from '../../subgraphs/orsal/secrecy.ts';
+import { cheapest, decideDisclosure, type Cell, type DecisionInput } from '../../subgraphs/orsal/secrecy.ts';
+import { DEFAULT_RULE } from '../../subgraphs/orsal/settings.ts';
+import { ingestFile } from '../../scripts/ingest.ts';
+import { attack, publishedFrom } from '../protection/attacker.ts';
 import { startOrsal, type OrsalFixture } from './fixture.ts';
 
-type Cell = Parameters<typeof decideDisclosure>[0][number];
+const SCALE = { per_unit: 100, standardised: false };
 
-const cell = (territory_code: string, period: string, cases: number, parent_code: string | null = null): Cell => ({
+const cell = (territory_code: string, period: string, cases: number | null, population = 5000): Cell => ({
   key: `${territory_code}|X|${period}`,
   territory_code,
-  territory_level: parent_code ? 'COMMUNE' : 'EPCI',
+  territory_level: territory_code.startsWith('E') ? 'EPCI' : 'COMMUNE',
   indicator: 'X',
   period,
-  parent_code,
   cases,
-  status: 'PENDING',
+  population,
+  rate: cases === null ? null : (cases / population) * 100,
+  withheld_at_source: cases === null,
+  parent_code: null,
 });
 
-const statuses = (cells: Cell[]) => Object.fromEntries(cells.map((c) => [`${c.territory_code}@${c.period}`, c.status])) as Record<string, OpenStatus>;
+function input(cells: Cell[], members: Record<string, string[]> = {}, rule = DEFAULT_RULE): DecisionInput {
+  const membership = new Map(Object.entries(members).flatMap(([epci, communes]) => communes.map((c) => [c, epci] as [string, string])));
+  return { cells, indicators: new Map([['X', SCALE]]), membership, members: new Map(Object.entries(members)), rule, costKey: 'test' };
+}
 
-describe('secondary suppression: no open value lets anyone recompute a withheld one by subtraction', () => {
-  it('withholds the smallest other commune when one commune of an EPCI is withheld', () => {
-    const cells = [cell('E', '2023', 320), cell('a', '2023', 4, 'E'), cell('b', '2023', 200, 'E'), cell('c', '2023', 116, 'E')];
-    decideDisclosure(cells, 11);
-    // E − b − c would give a's 4 cases: c (the smaller) is withheld too, and now 120 cases hide together.
-    expect(statuses(cells)).toEqual({ 'E@2023': 'DISCLOSED', 'a@2023': 'PRIMARY', 'b@2023': 'DISCLOSED', 'c@2023': 'SECONDARY' });
+/** Decides, then attacks what was published: the statuses, and what the attacker pinned too narrowly. */
+async function decideAndAttack(cells: Cell[], members: Record<string, string[]> = {}, rule = DEFAULT_RULE) {
+  const decisions = await decideDisclosure(input(cells, members, rule));
+  const { findings } = await attack(publishedFrom(cells, decisions, () => SCALE), new Map(Object.entries(members)), rule);
+  return { status: Object.fromEntries(cells.map((c) => [`${c.territory_code}@${c.period}`, decisions.get(c.key)!.status])), decisions, findings };
+}
+
+describe('statistical secrecy on crafted linked tables', () => {
+  it('an EPCI minus its open communes does not give a withheld commune back: the open counts are themselves uncertain', async () => {
+    const { status, findings } = await decideAndAttack([cell('E', '2023', 1520, 60_000), cell('a', '2023', 4), cell('b', '2023', 800, 30_000), cell('c', '2023', 716, 25_000)], { E: ['a', 'b', 'c'] });
+    expect(status['a@2023']).toBe('PRIMARY');
+    expect(findings).toEqual([]);
   });
 
-  it('keeps withholding while the hidden cases of a total add up to fewer than the threshold', () => {
-    const cells = [cell('E', '2023', 60), cell('a', '2023', 3, 'E'), cell('b', '2023', 4, 'E'), cell('c', '2023', 2, 'E'), cell('d', '2023', 51, 'E')];
-    decideDisclosure(cells, 11);
-    // a, b, c are all primary but sum to 9: E − d would reveal a group of 9 cases, so d goes too.
-    expect(statuses(cells)['d@2023']).toBe('SECONDARY');
+  it('a year stays protected against its pooled total', async () => {
+    const { status, findings } = await decideAndAttack([cell('T', '2019-2021', 1105, 15_000), cell('T', '2019', 5), cell('T', '2020', 600), cell('T', '2021', 500)]);
+    expect(status['T@2019']).toBe('PRIMARY');
+    expect(findings).toEqual([]);
   });
 
-  it('leaves everything open when the withheld parts already hide enough cases', () => {
-    const cells = [cell('E', '2023', 300), cell('a', '2023', 6, 'E'), cell('b', '2023', 9, 'E'), cell('c', '2023', 285, 'E')];
-    decideDisclosure(cells, 11);
-    expect(statuses(cells)).toEqual({ 'E@2023': 'DISCLOSED', 'a@2023': 'PRIMARY', 'b@2023': 'PRIMARY', 'c@2023': 'DISCLOSED' });
+  it('withholds a value whose count a rounded rate could not hide (12 cases among 300 people)', async () => {
+    const { status, decisions } = await decideAndAttack([cell('a', '2023', 12, 300), cell('b', '2023', 600, 9000)]);
+    expect(status['a@2023']).toBe('SECONDARY');
+    expect(decisions.get('b|X|2023')!.publication).toMatchObject({ step: expect.any(Number) });
   });
 
-  it('protects a year against its multi-year total', () => {
-    const cells = [cell('T', '2019-2021', 45), cell('T', '2019', 7), cell('T', '2020', 18), cell('T', '2021', 20)];
-    decideDisclosure(cells, 11);
-    expect(statuses(cells)).toEqual({ 'T@2019-2021': 'DISCLOSED', 'T@2019': 'PRIMARY', 'T@2020': 'SECONDARY', 'T@2021': 'DISCLOSED' });
+  it('takes a value withheld at source by the producer as a primary value known only to lie below the threshold, and keeps it so', async () => {
+    const { status, findings } = await decideAndAttack([cell('E', '2023', 1510, 60_000), cell('a', '2023', null), cell('b', '2023', 1500, 50_000)], { E: ['a', 'b'] });
+    expect(status['a@2023']).toBe('PRIMARY');
+    expect(findings).toEqual([]);
   });
 
-  it('protects a year against two nested multi-year totals (2019-2021 minus 2019-2020)', () => {
-    const cells = [cell('T', '2019', 30), cell('T', '2020', 40), cell('T', '2021', 4), cell('T', '2019-2020', 70), cell('T', '2019-2021', 74)];
-    decideDisclosure(cells, 11);
-    const s = statuses(cells);
-    expect(s['T@2021']).toBe('PRIMARY');
-    // Whatever is subtracted from what is still open, 2021's 4 cases never come out alone.
-    const open = (p: string) => s[`T@${p}`] === 'DISCLOSED';
-    expect(open('2019-2021') && open('2019-2020')).toBe(false);
-    expect(open('2019-2021') && open('2019') && open('2020')).toBe(false);
+  it('follows the configured threshold', async () => {
+    const { status } = await decideAndAttack([cell('a', '2023', 15), cell('b', '2023', 2500, 40_000)], {}, { ...DEFAULT_RULE, threshold: 20 });
+    expect(status['a@2023']).toBe('PRIMARY');
   });
 
-  it('needs nothing more when the total itself is withheld', () => {
-    const cells = [cell('E', '2023', 9), cell('a', '2023', 3, 'E'), cell('b', '2023', 6, 'E')];
-    decideDisclosure(cells, 11);
-    expect(Object.values(statuses(cells))).toEqual(['PRIMARY', 'PRIMARY', 'PRIMARY']);
-  });
-
-  it('follows the configured threshold', () => {
-    const cells = [cell('E', '2023', 320), cell('a', '2023', 15, 'E'), cell('b', '2023', 305, 'E')];
-    decideDisclosure(cells, 20);
-    expect(statuses(cells)).toEqual({ 'E@2023': 'DISCLOSED', 'a@2023': 'PRIMARY', 'b@2023': 'SECONDARY' });
+  it('chooses secondary values by a keyed cost: stable for one key, unrelated to their size', () => {
+    const candidates = ['a|X|2023', 'b|X|2023', 'c|X|2023', 'd|X|2023', 'e|X|2023'];
+    const picks = new Set(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'].map((key) => cheapest(candidates, key)));
+    expect(cheapest(candidates, 'k1')).toBe(cheapest([...candidates].reverse(), 'k1'));
+    expect(picks.size).toBeGreaterThan(1);
   });
 });
 
-describe('the seeded open health values respect secondary suppression', () => {
+describe('ORSAL knows the hierarchy itself: a real table without parent_code is protected', () => {
   let orsal: OrsalFixture;
   beforeAll(async () => {
     orsal = await startOrsal();
   });
   afterAll(async () => {
+    await orsal.db.knex('orsal.indicator_value').where('source', 'TIGA synthetic test: no parent_code').delete();
     await orsal?.close();
   });
 
-  it('hides at least 11 cases behind every open EPCI total that has withheld communes', async () => {
-    const rows = await orsal.db.knex('orsal.indicator_value').whereIn('territory_level', ['COMMUNE', 'EPCI']).select('territory_code', 'territory_level', 'parent_code', 'indicator', 'period', 'cases', 'open_status');
-    const epcis = rows.filter((r) => r.territory_level === 'EPCI' && r.open_status === 'DISCLOSED');
-    expect(epcis.length).toBeGreaterThan(0);
-    let groupsWithHidden = 0;
-    for (const total of epcis) {
-      const parts = rows.filter((r) => r.parent_code === total.territory_code && r.indicator === total.indicator && r.period === total.period);
-      const hidden = parts.filter((r) => r.open_status !== 'DISCLOSED');
-      if (hidden.length) groupsWithHidden++;
-      if (hidden.length) expect(hidden.reduce((sum, r) => sum + r.cases, 0)).toBeGreaterThanOrEqual(11);
-    }
-    expect(groupsWithHidden).toBeGreaterThan(0);
-    expect(rows.some((r) => r.open_status === 'SECONDARY')).toBe(true);
+  it("the EPCI total and Strasbourg's value do not give Illkirch's 7 cases back, though the file names no parent", async () => {
+    const communes = (await orsal.db.knex('orsal.territory_membership').where('epci_code', '246700488').orderBy('commune_code')).map((r: { commune_code: string }) => r.commune_code);
+    expect(communes).toHaveLength(33);
+    const rows = [
+      '246700488;EPCI;LUNG_CANCER_INCIDENCE;2018;419;500000',
+      '67482;COMMUNE;LUNG_CANCER_INCIDENCE;2018;412;290000',
+      '67218;COMMUNE;LUNG_CANCER_INCIDENCE;2018;7;27000',
+      ...communes.filter((c) => c !== '67482' && c !== '67218').map((c) => `${c};COMMUNE;LUNG_CANCER_INCIDENCE;2018;0;5000`),
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-orsal-')), 'ors-2018.csv');
+    fs.writeFileSync(file, `territory_code;territory_level;indicator;period;cases;population;rate;ci_low;ci_high;source\n${rows.map((r) => `${r};;;;TIGA synthetic test: no parent_code`).join('\n')}\n`);
+    expect(await ingestFile(orsal.db.knex, 'orsal', file)).toMatchObject({ committed: true, rejected: [] });
+    const stored = await orsal.db.knex('orsal.indicator_value').where({ indicator: 'LUNG_CANCER_INCIDENCE', period: '2018' });
+    const scale = await orsal.db.knex('orsal.indicator').where('code', 'LUNG_CANCER_INCIDENCE').first('per_unit', 'standardised');
+    const cells = stored.map((r: any) => ({ ...r, key: `${r.territory_code}|${r.indicator}|${r.period}` }));
+    const decisions = new Map(cells.map((c: any) => [c.key, { status: c.open_status, publication: c.open_status === 'DISCLOSED' ? { value: c.open_rate, low: c.open_ci_low, high: c.open_ci_high, step: c.open_step } : null }]));
+    expect(decisions.get('67218|LUNG_CANCER_INCIDENCE|2018')!.status).toBe('PRIMARY');
+    const { findings } = await attack(publishedFrom(cells, decisions as any, () => scale), new Map([['246700488', communes]]), DEFAULT_RULE);
+    expect(findings).toEqual([]);
   });
 
-  it('tells the open API why a value is withheld by secondary suppression, and gives no rate', async () => {
+  it('tells the open API why a value is withheld, with one wording for every reason, and gives no rate', async () => {
     const secondary = await orsal.db.knex('orsal.indicator_value').where({ open_status: 'SECONDARY' }).first();
-    const response = await orsal.territories([secondary.territory_code], `health(indicator: "${secondary.indicator}", period: "${secondary.period}") { value confidenceInterval { low } suppressed suppressionReason }`);
+    const response = await orsal.territories([secondary.territory_code], `health(indicator: "${secondary.indicator}", period: "${secondary.period}") { value confidenceInterval { low } precision suppressed suppressionReason }`);
     expect(response.data!._entities[0].health).toEqual([
-      { value: null, confidenceInterval: null, suppressed: true, suppressionReason: expect.stringContaining('cannot be recomputed by subtraction') },
+      { value: null, confidenceInterval: null, precision: null, suppressed: true, suppressionReason: expect.stringContaining('no other withheld value, and no count, can be deduced') },
     ]);
   });
 });

@@ -36,11 +36,12 @@ export type Territory = {
    * e.g. "2023"). A well-formed code or period that matches nothing gives an empty list; a malformed one
    * (indicator not UPPER_SNAKE_CASE, period not "YYYY" or "YYYY-YYYY") gives BAD_USER_INPUT.
    * Statistical secrecy: a value computed from fewer cases than the secrecy threshold (currently 11) is not
-   * disclosed (`value` and `confidenceInterval` null, `suppressed` true, `suppressionReason` states the rule); secondary suppression then withholds more values where
-   * needed so that no withheld value can be recomputed by subtracting open values from an open total (an EPCI
-   * and its communes, a multi-year period and its years): every open total hides either no cases or at least the
-   * threshold. IRIS-level health values are restricted, so an IRIS gets
-   * an empty list here (researchers with scope orsal:restricted read IRIS values in the detailed restricted series). Open.
+   * disclosed (`value` and `confidenceInterval` null, `suppressed` true, `suppressionReason` states the rule).
+   * Open values are rounded (`precision`) so that their case count cannot be given back, and further values are
+   * withheld so that, combining every open value of every linked table (an EPCI and its communes, single and
+   * pooled periods), no withheld count can be narrowed to less than the protection interval (±max(5 cases,
+   * 1 %) by default). IRIS-level health values are restricted, so an IRIS gets an empty list here (researchers
+   * with scope orsal:restricted read IRIS values in the detailed restricted series). Open.
    */
   health: Array<HealthValue>;
   /**
@@ -98,7 +99,8 @@ export type HealthConfidenceInterval = {
 
 /**
  * The open value of one health indicator for one commune or EPCI and one period, after statistical secrecy
- * (primary suppression of values computed from fewer cases than the threshold, currently 11). Open, except `cases`.
+ * (values from fewer cases than the threshold, currently 11, and values that would let a withheld count or
+ * any count be deduced are withheld; open values are rounded to `precision`). Open, except `cases`.
  */
 export type HealthValue = {
   __typename?: 'HealthValue';
@@ -111,19 +113,28 @@ export type HealthValue = {
   /** Period the value covers: a year, e.g. "2023". */
   period: Scalars['String']['output'];
   /**
-   * The rate, in `unit` (e.g. 6.8 for 6.8 % of the population, or 172.4 per 100,000 inhabitants);
-   * null when suppressed by statistical secrecy.
+   * The rate, in `unit` (e.g. 6.8 for 6.8 % of the population, or 172 per 100,000 inhabitants), rounded to
+   * `precision`; null when suppressed by statistical secrecy.
    */
   value?: Maybe<Scalars['Float']['output']>;
   /** Unit of `value`: "% of population", "per 100,000 inhabitants, age-standardised", "per 1,000 children under 15". */
   unit: Scalars['String']['output'];
-  /** 95 % confidence interval of `value`, in `unit`; null when suppressed. */
+  /**
+   * 95 % confidence interval of `value`, in `unit`, computed from the published (rounded) value and rounded
+   * outward to `precision`; null when suppressed.
+   */
   confidenceInterval?: Maybe<HealthConfidenceInterval>;
+  /**
+   * The step `value` and its interval are rounded to, in `unit` (e.g. 0.1 for 7.1, 5 for 15): chosen per
+   * value so that its count cannot be given back (within the protection interval) from the value, the
+   * population and the interval; null when suppressed.
+   */
+  precision?: Maybe<Scalars['Float']['output']>;
   /** Number of cases (numerator). Restricted: needs scope orsal:restricted. */
   cases?: Maybe<Scalars['Int']['output']>;
   /** Population the rate is computed on (denominator: inhabitants, or children under 15), persons. */
   population: Scalars['Int']['output'];
-  /** True when the value is withheld by statistical secrecy: fewer cases than the threshold (primary), or to protect another withheld value (secondary). */
+  /** True when the value is withheld by statistical secrecy: fewer cases than the threshold, withheld at source by the producer, or withheld so that no other withheld count (and no count) can be deduced. */
   suppressed: Scalars['Boolean']['output'];
   /** Why the value is withheld (one wording for primary and secondary suppression, so that it does not tell which cells hold few cases); null when disclosed. */
   suppressionReason?: Maybe<Scalars['String']['output']>;
@@ -164,8 +175,8 @@ export type HealthRecord = {
   unit: Scalars['String']['output'];
   /** 95 % confidence interval of `value`, in `unit`; null when ORSAL holds none. */
   confidenceInterval?: Maybe<HealthConfidenceInterval>;
-  /** Number of cases (numerator). */
-  cases: Scalars['Int']['output'];
+  /** Number of cases (numerator); null when the producer withheld the value at source (its file said secret). */
+  cases?: Maybe<Scalars['Int']['output']>;
   /**
    * Population the rate is computed on (denominator), persons. IRIS populations in the seed are a
    * deterministic synthetic split of the commune's population (see `synthetic`).
@@ -397,6 +408,7 @@ export type HealthValueResolvers<ContextType = Context, ParentType extends Resol
   value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   confidenceInterval?: Resolver<Maybe<ResolversTypes['HealthConfidenceInterval']>, ParentType, ContextType>;
+  precision?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   cases?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   population?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -414,7 +426,7 @@ export type HealthRecordResolvers<ContextType = Context, ParentType extends Reso
   value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   confidenceInterval?: Resolver<Maybe<ResolversTypes['HealthConfidenceInterval']>, ParentType, ContextType>;
-  cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cases?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   population?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suppressedInOpenData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

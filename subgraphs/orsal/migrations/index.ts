@@ -1,5 +1,6 @@
 import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
 import * as secrecy from './003_statistical_secrecy.ts';
+import * as protection from './004_protection_interval.ts';
 
-export const migrations: Migration[] = [init, secrecy];
+export const migrations: Migration[] = [init, secrecy, protection];
