@@ -2,6 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import fetch from 'node-fetch';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -10,7 +11,12 @@ import { graphiql } from './graphiql.ts';
 import { AccessControlledGateway, maskNames, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
 import type { AuditEntry } from '../lib/audit.ts';
+import { jsonErrors, jsonNotFound } from '../lib/http/jsonErrors.ts';
+import { maskUnexpectedErrors } from '../lib/http/maskUnexpectedErrors.ts';
+import { REQUEST_ID_HEADER, requestId, requestIdOf } from '../lib/http/requestId.ts';
+import { securityHeaders } from '../lib/http/securityHeaders.ts';
 import { prepareSupergraphForGateway, readSupergraph } from './supergraph.ts';
+import { SubgraphFailure } from './SubgraphFailure.ts';
 
 export interface GatewayOptions {
   /** Where each subgraph listens, by name; a subgraph not listed is reached at the URL the supergraph gives. */
@@ -22,6 +28,8 @@ export interface GatewayOptions {
   mode?: AccessMode;
   /** Writes one audit record; restricted reads happen only after it succeeded. */
   audit: (entry: AuditEntry) => Promise<void>;
+  /** Where unexpected errors' details go, under their request id. @default console.error */
+  log?: (line: string) => void;
 }
 
 /**
@@ -50,9 +58,16 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
       new RemoteGraphQLDataSource<GatewayContext>({
         url: options.subgraphUrls[name] ?? url,
         fetcher: keepAliveFetch,
-        // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
         willSendRequest: ({ request, context }) => {
+          // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          // The subgraph logs under the same id as the gateway, so one id finds a request's whole story.
+          if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+        },
+        // A subgraph that cannot be reached, or answers something other than GraphQL (a proxy's HTML page):
+        // the client gets a masked error, the log says which subgraph failed and how.
+        didEncounterError: (error) => {
+          throw SubgraphFailure.from(name, error);
         },
       }),
   });
@@ -74,23 +89,31 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     maxDepth: { n: QUERY_LIMITS.maxDepth },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
-    maxTokens: { n: QUERY_LIMITS.maxTokens },
+    // graphql-armor's Apollo token limit re-parses the query in a plugin hook, outside Apollo's parse step:
+    // any syntax error then escapes as an unexpected error (HTTP 500). graphql-js counts tokens itself while
+    // Apollo parses (`parseOptions.maxTokens` below), so an oversized query is a parse error: 400.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: QUERY_LIMITS.maxCost },
     blockFieldSuggestion: { enabled: true },
   }).protect();
+  const log = options.log ?? ((line: string) => console.error(line));
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors],
+    // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors, ApolloServerPluginLandingPageDisabled()],
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [...armor.validationRules],
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors({ service: 'gateway', log }),
     // The process's one shutdown path (lib/runtime/lifecycle.ts) stops the gateway in order.
     stopOnTerminationSignals: false,
   });
   await server.start();
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestId(), securityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
@@ -100,8 +123,13 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.
     express.json({ limit: '6mb' }),
     expressMiddleware(server, {
-      context: async ({ req }) => ({ principal: await options.verifier(req.headers.authorization), authorization: req.headers.authorization }),
+      context: async ({ req, res }) => ({
+        principal: await options.verifier(req.headers.authorization),
+        authorization: req.headers.authorization,
+        requestId: requestIdOf(res),
+      }),
     }),
   );
+  app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
   return { app, server };
 }

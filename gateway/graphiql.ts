@@ -4,16 +4,19 @@ import express from 'express';
 
 const require = createRequire(import.meta.url);
 
+/** A file under /graphiql/assets: one from node_modules, or a script the gateway writes. */
+type Asset = { file: string } | { type: string; body: string };
+
 /**
  * GraphiQL's browser bundle and its React, served from node_modules: the hub never loads code from a CDN
  * (it runs on networks without one, and a CDN script would see every query).
  */
-const ASSETS: Record<string, string> = {
-  'graphiql.min.css': require.resolve('graphiql/graphiql.min.css'),
-  'graphiql.min.js': require.resolve('graphiql/graphiql.min.js'),
-  'react.production.min.js': path.join(path.dirname(require.resolve('react/package.json')), 'umd', 'react.production.min.js'),
-  'react-dom.production.min.js': path.join(path.dirname(require.resolve('react-dom/package.json')), 'umd', 'react-dom.production.min.js'),
-};
+const VENDOR_ASSETS: [string, Asset][] = [
+  ['graphiql.min.css', { file: require.resolve('graphiql/graphiql.min.css') }],
+  ['graphiql.min.js', { file: require.resolve('graphiql/graphiql.min.js') }],
+  ['react.production.min.js', { file: path.join(path.dirname(require.resolve('react/package.json')), 'umd', 'react.production.min.js') }],
+  ['react-dom.production.min.js', { file: path.join(path.dirname(require.resolve('react-dom/package.json')), 'umd', 'react-dom.production.min.js') }],
+];
 
 const DEFAULT_QUERY = `# TIGA — la santé en mouvements. Every producer, joined on one territory:
 {
@@ -27,8 +30,23 @@ const DEFAULT_QUERY = `# TIGA — la santé en mouvements. Every producer, joine
 }
 `;
 
-function page(endpoint: string): string {
-  return `<!doctype html>
+/**
+ * GraphiQL's start-up, a file of its own rather than an inline <script>, so the page's CSP can be
+ * `script-src 'self'`. A token in the URL's fragment (`#token=…`, never sent to a server) is sent as a bearer token.
+ */
+function startScript(endpoint: string): string {
+  return `'use strict';
+(() => {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, headers: token ? { authorization: 'Bearer ' + token } : {} });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
+  );
+})();
+`;
+}
+
+const PAGE = `<!doctype html>
 <html lang="fr">
 <head>
   <meta charset="utf-8" />
@@ -41,28 +59,26 @@ function page(endpoint: string): string {
   <script src="/graphiql/assets/react.production.min.js"></script>
   <script src="/graphiql/assets/react-dom.production.min.js"></script>
   <script src="/graphiql/assets/graphiql.min.js"></script>
-  <script>
-    const token = new URLSearchParams(location.hash.slice(1)).get('token');
-    const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, headers: token ? { authorization: 'Bearer ' + token } : {} });
-    ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
-    );
-  </script>
+  <script src="/graphiql/assets/start.js"></script>
 </body>
 </html>`;
-}
 
-/** GET /graphql from a browser shows GraphiQL; its assets come from /graphiql/assets. */
+/**
+ * GET /graphql from a browser shows GraphiQL; its assets come from /graphiql/assets. Only the names in the
+ * asset map are served: a name looked up on a plain object would also find `constructor` or `__proto__`.
+ */
 export function graphiql(endpoint = '/graphql'): express.Router {
+  const assets = new Map<string, Asset>([...VENDOR_ASSETS, ['start.js', { type: 'text/javascript', body: startScript(endpoint) }]]);
   const router = express.Router();
-  router.get('/graphiql/assets/:file', (req, res) => {
-    const file = ASSETS[req.params.file];
-    if (!file) return void res.status(404).end();
-    res.sendFile(file, { maxAge: '1d' });
+  router.get('/graphiql/assets/:file', (req, res, next) => {
+    const asset = assets.get(req.params.file);
+    if (!asset) return next();
+    if ('file' in asset) return res.sendFile(asset.file, { maxAge: '1d' });
+    res.type(asset.type).send(asset.body);
   });
   router.get(['/', endpoint], (req, res, next) => {
     if (!req.accepts('html') || req.query.query) return next();
-    res.type('html').send(page(endpoint));
+    res.type('html').send(PAGE);
   });
   return router;
 }

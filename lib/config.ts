@@ -73,6 +73,11 @@ export interface AuthConfig {
   audience: string;
   /** `TIGA_CLOCK_TOLERANCE`: seconds of clock skew tolerated on exp/nbf (at most 300). @default 30 */
   clockToleranceSeconds: number;
+  /**
+   * `TIGA_TOKEN_MAX_LIFETIME_DAYS`: the longest lifetime (`exp − iat`, or `exp − now` without `iat`) a token
+   * may have; a longer one is refused, so a leaked token cannot stay valid for years. @default 90
+   */
+  maxTokenLifetimeDays: number;
   /** `TIGA_ACCESS_MODE`: `filter` removes unauthorized fields and answers the rest; `reject` fails the operation. @default filter */
   mode: 'filter' | 'reject';
 }
@@ -117,6 +122,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
       issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',
       audience: env.TIGA_JWT_AUDIENCE || 'tiga-hub',
       clockToleranceSeconds: Math.min(intFrom(env, 'TIGA_CLOCK_TOLERANCE', 30), 300),
+      maxTokenLifetimeDays: intFrom(env, 'TIGA_TOKEN_MAX_LIFETIME_DAYS', 90, { min: 1 }),
       mode: accessMode(env.TIGA_ACCESS_MODE),
     },
     service(name, defaultPort = 0) {

@@ -1,7 +1,33 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 
 /** Error codes the hub returns in `extensions.code`; clients branch on these, never on messages. */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'OPERATION_RESOLUTION_FAILURE';
+
+/**
+ * Codes whose message is written for the caller, ours and Apollo's (parse, validation, request and
+ * operation-name errors): such errors reach the client with their message. Any other error is unexpected
+ * and masked (see `internalError`), whatever its message says.
+ */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * What a caller sees of an unexpected error: no detail (it may hold SQL, a host or a path), only the id of
+ * its request, under which the server log holds the detail.
+ */
+export function internalError(requestId: string, path?: GraphQLFormattedError['path']): GraphQLFormattedError {
+  return { message: 'internal error', ...(path ? { path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+}
 
 function coded(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
@@ -26,3 +52,18 @@ export const forbiddenField = (coordinate: string, requiredScopes: string[][] | 
     path,
     extensions: { code: 'FORBIDDEN', field: coordinate, requiredScopes },
   });
+
+/**
+ * The request's `operationName` selects no operation of its document (graphql-js's wording). HTTP 400:
+ * nothing ran, so the client may correct the name and send it again.
+ */
+export function operationNotSelected(document: DocumentNode, operationName: string | null | undefined): GraphQLError {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+  const message =
+    operationName !== undefined && operationName !== null
+      ? `Unknown operation named "${operationName}".`
+      : operations > 1
+        ? 'Must provide operation name if query contains multiple operations.'
+        : 'Must provide an operation.';
+  return coded('OPERATION_RESOLUTION_FAILURE', message, { http: { status: 400 } });
+}

@@ -1,6 +1,6 @@
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
@@ -8,7 +8,11 @@ import type { Database } from './db.ts';
 import { recordAccess } from './audit.ts';
 import { enforceAccess } from './auth/enforce.ts';
 import { readAccessPolicy } from './auth/policy.ts';
-import { unauthenticated } from './errors.ts';
+import { internalError, unauthenticated } from './errors.ts';
+import { jsonErrors, jsonNotFound } from './http/jsonErrors.ts';
+import { maskUnexpectedErrors } from './http/maskUnexpectedErrors.ts';
+import { currentRequestId, requestId } from './http/requestId.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
 import type { TokenVerifier } from './auth/verify.ts';
 import { ANONYMOUS } from './auth/principal.ts';
 import type { ProducerContext, ProducerDefinition } from './producer.ts';
@@ -35,6 +39,8 @@ export interface SubgraphServerOptions {
   plugins?: ApolloServerPlugin<ProducerContext<unknown>>[];
   /** The producer's settings, handed to its loaders. @default {} */
   settings?: unknown;
+  /** Where unexpected errors' details go, under their request id. @default console.error */
+  log?: (line: string) => void;
 }
 
 const refuseTokens: TokenVerifier = async (authorization) => {
@@ -46,7 +52,7 @@ const refuseTokens: TokenVerifier = async (authorization) => {
  * Records every request that read a restricted field in the audit log before its response leaves;
  * when the record cannot be written, the response carries an error and no data (fail closed).
  */
-function auditRestrictedReads(route: string): ApolloServerPlugin<ProducerContext<unknown>> {
+function auditRestrictedReads(route: string, log: (line: string) => void): ApolloServerPlugin<ProducerContext<unknown>> {
   return {
     async requestDidStart() {
       return {
@@ -60,12 +66,13 @@ function auditRestrictedReads(route: string): ApolloServerPlugin<ProducerContext
               operationHash: queryHash ?? '',
               fields: contextValue.touched,
             });
-          } catch {
+          } catch (error) {
+            // Errors are formatted (and masked) before this hook: this one is masked here.
+            const id = currentRequestId() ?? 'unknown';
+            log(`[${id}] ${route}: audit write failed, restricted read refused: ${error instanceof Error ? error.message : String(error)}`);
             if (response.body.kind === 'single') {
               response.body.singleResult.data = null;
-              response.body.singleResult.errors = [
-                { message: 'the restricted read could not be audited, so it was not performed', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-              ];
+              response.body.singleResult.errors = [internalError(id)];
             }
           }
         },
@@ -80,10 +87,19 @@ export async function createSubgraphApp(
   db: Database,
   options: SubgraphServerOptions = {},
 ): Promise<{ app: express.Express; server: ApolloServer<ProducerContext<unknown>> }> {
+  const service = `subgraph:${definition.name}`;
+  const log = options.log ?? ((line: string) => console.error(line));
   const server = new ApolloServer<ProducerContext<unknown>>({
     schema: buildSchema(definition),
-    plugins: [ApolloServerPluginInlineTraceDisabled(), auditRestrictedReads(`subgraph:${definition.name}`), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads from Apollo's CDN, and a subgraph is no place to explore the schema.
+      ApolloServerPluginLandingPageDisabled(),
+      auditRestrictedReads(service, log),
+      ...(options.plugins ?? []),
+    ],
     includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors({ service, log }),
     // A subgraph's schema names its restricted fields; only the composed, filtered view is public:
     // no introspection, and no "Did you mean …" suggestions in validation errors.
     introspection: false,
@@ -97,6 +113,8 @@ export async function createSubgraphApp(
   await server.start();
   const app = express();
   app.disable('x-powered-by');
+  // The gateway forwards its request id: this subgraph's log lines carry the same one.
+  app.use(requestId(), securityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', subgraph: definition.name });
   });
@@ -112,5 +130,6 @@ export async function createSubgraphApp(
       }),
     }),
   );
+  app.use(jsonNotFound(), jsonErrors({ service, log }));
   return { app, server };
 }

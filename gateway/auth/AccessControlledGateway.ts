@@ -13,7 +13,7 @@ import { readAccessPolicy, type AccessPolicy } from '../../lib/auth/policy.ts';
 import { describeRule, scopesOf, type Principal } from '../../lib/auth/principal.ts';
 import { visibleSchema } from '../../lib/auth/visible-schema.ts';
 import type { AuditEntry } from '../../lib/audit.ts';
-import { forbiddenField } from '../../lib/errors.ts';
+import { forbiddenField, operationNotSelected } from '../../lib/errors.ts';
 import { filterOperation, removePlaceholderAt, setNullAt, type FilteredOperation } from './filterOperation.ts';
 
 export type AccessMode = 'filter' | 'reject';
@@ -35,6 +35,8 @@ export interface AccessControlOptions {
 export interface GatewayContext {
   principal: Principal;
   authorization?: string;
+  /** The request's id (see lib/http/requestId.ts), forwarded to every subgraph it reaches. */
+  requestId: string;
 }
 
 /** Callers holding the same scopes see the same schema: one cached view per scope set. */
@@ -126,8 +128,12 @@ export class AccessControlledGateway implements GatewayInterface {
 
   private async execute(requestContext: GatewayGraphQLRequestContext, executor: GatewayExecutor): Promise<GatewayExecutionResult> {
     const { principal } = requestContext.context as GatewayContext;
+    // Apollo resolved the operation from the request's operationName (and applied its GET and CSRF rules
+    // to it); when that selects nothing, nothing runs: choosing one here would bypass those rules.
+    const { operation } = requestContext;
+    if (!operation) return { errors: [operationNotSelected(requestContext.document, requestContext.request.operationName)] };
     const variables = requestContext.request.variables ?? {};
-    const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, requestContext.operationName, variables);
+    const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, operation, variables);
     // Fragments are expanded by the filter, so introspection hidden in one (`{ ... on Query { __schema {…} } }`) is caught too.
     if (filtered.introspects) return this.introspect(requestContext, principal, filtered.readsData);
     const errors = filtered.removed.map(forbidden);

@@ -1,5 +1,6 @@
 import {
   getNamedType,
+  getOperationAST,
   isCompositeType,
   Kind,
   type ArgumentNode,
@@ -58,22 +59,25 @@ function argumentValues(args: readonly ArgumentNode[] | undefined, variables: Re
  * subgraph is ever asked for data the caller can't see. Named fragments are inlined first, so a field
  * hidden in a fragment, under an alias or behind an abstract type is judged at each place it is used.
  * An emptied selection keeps `__typename` so the operation stays valid.
+ *
+ * `selected` is the operation Apollo resolved from the request's `operationName` (one of `document`'s
+ * definitions). Without it only a document holding exactly one operation is accepted: guessing among
+ * several could run a mutation the client did not name.
  */
 export function filterOperation(
   schema: GraphQLSchema,
   policy: AccessPolicy,
   principal: Principal,
   document: DocumentNode,
-  operationName: string | null | undefined,
+  selected: OperationDefinitionNode | null | undefined,
   variables: Record<string, unknown>,
 ): FilteredOperation {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName)) operation ??= definition;
   }
-  if (!operation) throw new Error('no operation to filter');
+  const operation = selected ?? getOperationAST(document);
+  if (!operation || !document.definitions.includes(operation)) throw new Error('filterOperation needs one operation of the document');
   const removed: RemovedField[] = [];
   const touched: TouchedField[] = [];
   const placeholders: string[][] = [];

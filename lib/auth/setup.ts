@@ -10,5 +10,6 @@ export async function verifierFromConfig(config: Config): Promise<TokenVerifier>
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
+    maxLifetimeSeconds: config.auth.maxTokenLifetimeDays * 86_400,
   });
 }

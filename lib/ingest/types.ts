@@ -11,9 +11,21 @@ export interface RejectedRow {
 export interface IngestOptions {
   /** Import the valid rows and report the rejects instead of refusing the whole file. @default false */
   partial: boolean;
-  /** Who ingests (token subject), recorded in provenance where the producer keeps it. */
+  /**
+   * Who ingests (token subject). Kept only where the producer records it restricted (e.g. a community sensor's
+   * owner, its moderation history); never written into an open field such as `source`.
+   */
   actor?: string;
-  /** Provenance for rows whose file does not name its source (the CLI passes the file name). @default the producer's name */
+  /**
+   * The API caller's token scopes, for producers whose rows have owners (community sensors: only their owner,
+   * or producer:community for an external network's, sends readings). @default undefined: the CLI, which runs
+   * with the database's own credentials on the producer's behalf
+   */
+  scopes?: readonly string[];
+  /**
+   * Provenance for rows whose file does not name its source (the CLI passes the file name, the API a generic
+   * label). Open: it never names a person or a token subject. @default the producer's name
+   */
   source?: string;
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
-import { check, runIngestion, type Parsed } from '../../lib/ingest/runner.ts';
+import { check, runIngestion, todayUtc, type Parsed } from '../../lib/ingest/runner.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { reject } from '../../lib/ingest/errors.ts';
@@ -79,12 +79,15 @@ async function* geojsonRows(input: Readable, note: { text: string | null }): Asy
   }
 }
 
-/** The ingesting user's PENDING contribution for this source, created on first import. */
+/**
+ * The ingesting user's PENDING contribution for this source, created on first import. Its generated title
+ * names the source and the day, never the contributor (`source` never names anyone: see IngestOptions).
+ */
 async function contributionFor(trx: Knex.Transaction, options: IngestOptions, source: string, synthetic: boolean): Promise<string> {
   const contributor = options.actor ?? 'ingest';
   const existing = await pendingContributionFrom(trx, contributor, source);
   if (existing) return existing;
-  const metadata = { title: `Citizen dataset: ${source}`, description: 'Imported file; the contributor completes the description before moderation.', licence: 'ODBL', producerKind: 'CITIZEN', contact: contributor } as const;
+  const metadata = { title: `Citizen dataset: ${source}, ${todayUtc()}`, description: 'Imported file; the contributor completes the description before moderation.', licence: 'ODBL', producerKind: 'CITIZEN', contact: contributor } as const;
   return insertContribution(trx, metadata, { contributor, source, synthetic, reason: 'imported file' });
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { GraphQLError } from 'graphql';
 import type { Principal } from '../../lib/auth/principal.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
 import {
@@ -63,6 +64,24 @@ export async function addFeatures(knex: Knex, id: string, collection: unknown, p
   });
 }
 
+/** The moderation rules the producer's settings decide (subgraphs/community/settings.ts). */
+export interface ModerationRules {
+  /** TIGA_MODERATION_OWN_CONTRIBUTIONS: a moderator may validate what they submitted themselves. @default false */
+  ownContributions: boolean;
+}
+
+export const moderationRules = (settings: { moderationOwnContributions: number }): ModerationRules => ({ ownContributions: settings.moderationOwnContributions === 1 });
+
+/** A decision the caller's scopes allow but a moderation rule refuses. */
+export const forbidden = (message: string, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { ...extensions, code: 'FORBIDDEN' } });
+
+/** Four eyes: unless the settings allow it, what a moderator submitted is validated by another one. */
+export function checkNotOwn(what: string, submittedBy: string | null, decision: ValidationStatus, p: Principal, rules: ModerationRules): void {
+  if (decision !== 'VALIDATED' || rules.ownContributions || submittedBy === null || submittedBy !== subjectOf(p)) return;
+  throw forbidden(`${what} is yours: another moderator validates it (TIGA_MODERATION_OWN_CONTRIBUTIONS is 0)`, { reason: 'OWN_CONTRIBUTION' });
+}
+
 /** A moderator decides VALIDATED or REJECTED, and a rejection says why. */
 export function checkDecision(decision: ValidationStatus, reason: string | null | undefined): string | null {
   if (decision === 'PENDING') throw badUserInput('a decision is VALIDATED or REJECTED', { argument: 'decision' });
@@ -71,12 +90,13 @@ export function checkDecision(decision: ValidationStatus, reason: string | null 
   return text;
 }
 
-export async function moderate(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal): Promise<void> {
+export async function moderate(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal, rules: ModerationRules): Promise<void> {
   const text = checkDecision(decision, reason);
   await knex.transaction(async (trx) => {
     const c = await lockContribution(trx, id);
     if (!c) throw notFound(`no contribution has the id "${id}"`, { argument: 'id' });
     if (c.status !== 'PENDING') throw badUserInput(`contribution ${id} is already ${c.status}: only PENDING ones are moderated`, { argument: 'id' });
+    checkNotOwn(`contribution ${id}`, c.contributor, decision, p, rules);
     await setContributionStatus(trx, id, c.status, decision, subjectOf(p) ?? 'unknown', text);
   });
 }

@@ -4,14 +4,19 @@ import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/typ
 import { runIngestion, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
 import { IngestFileError } from '../../lib/ingest/errors.ts';
+import { badUserInput } from '../../lib/errors.ts';
 import { citizenCsvIngester, citizenGeojsonIngester } from './citizen-datasets.ts';
-import { insertPendingSensors, upsertReadings, type NewSensor, type ReadingRow } from './datasource.ts';
+import { insertPendingSensors, sensorOwners, upsertReadings, type NewSensor, type ReadingRow } from './datasource.ts';
 
 /**
  * Sensor.Community JSON (the array `https://data.sensor.community/static/v1/data.json` serves): one
- * element per sensor and timestamp. Readings are upserted on their natural key (sensor id, timestamp).
- * A sensor seen for the first time is created PENDING, whoever ingests: only a moderator's
- * `moderateSensor` makes it (and its readings) open. Known sensors keep their status and location.
+ * element per sensor and timestamp. Readings are upserted on their natural key (sensor id, timestamp);
+ * a replaced reading keeps its old values in `reading_history`.
+ * A sensor seen for the first time is created PENDING, whoever ingests: only a moderator makes it (and
+ * its readings) open. Known sensors keep their status, location and owner.
+ * Who may write a sensor's readings: the contributor who registered it (its owner), or, for a sensor of an
+ * external network (no owner: Sensor.Community dumps, scheduled pulls), a holder of producer:community.
+ * A file touching a sensor its sender may not write is refused whole, partial or not.
  * An element whose `_comment` mentions "synthetic" marks the file as synthetic (sample files do).
  */
 const PRODUCER_NAME = 'Sensor.Community contributor (citizen)';
@@ -24,6 +29,25 @@ const VALUE_COLUMNS: Record<string, 'pm10' | 'pm25' | 'temperature' | 'humidity'
 };
 
 type Parsed = { sensor: NewSensor; reading: ReadingRow } | { error: string };
+
+/** Who sends a file: their token subject, and whether they feed the external networks' sensors. */
+interface Sender {
+  subject: string | null;
+  network: boolean;
+}
+
+function senderOf(options: IngestOptions): Sender {
+  // The CLI runs with the database's own credentials, on the producer's behalf: it is the network's feed.
+  return { subject: options.actor ?? null, network: options.scopes === undefined || options.scopes.includes('producer:community') };
+}
+
+/** Why `sender` may not write the readings of sensor `id`, owned by `owner` (null: a network's); null when it may. */
+function refusal(id: string, owner: string | null, sender: Sender): string | null {
+  if (owner === null) {
+    return sender.network ? null : `sensor ${id} belongs to another producer, an external network: only producer:community sends its readings; nothing was written`;
+  }
+  return owner === sender.subject ? null : `sensor ${id} belongs to another contributor: only the contributor who registered it sends its readings; nothing was written`;
+}
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -88,18 +112,24 @@ export function parseSensorCommunity(element: unknown, now: Date): Parsed {
 
 async function writeBatch(
   trx: Knex.Transaction,
-  batch: Parsed[],
+  batch: Valid[],
   provenance: { source: string; synthetic: boolean; actor: string },
+  sender: Sender,
 ): Promise<UpsertCounts> {
   const sensors = new Map<string, NewSensor>();
-  for (const row of batch) if ('sensor' in row && !sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
+  for (const row of batch) if (!sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
   await insertPendingSensors(
     trx,
     [...sensors.values()],
-    { producerKind: 'CITIZEN', producerName: PRODUCER_NAME, licence: 'ODBL', source: provenance.source, synthetic: provenance.synthetic },
+    { producerKind: 'CITIZEN', producerName: PRODUCER_NAME, licence: 'ODBL', source: provenance.source, synthetic: provenance.synthetic, owner: sender.network ? null : sender.subject },
     { by: provenance.actor, reason: 'ingested from Sensor.Community JSON' },
   );
-  return upsertReadings(trx, batch.flatMap((row) => ('reading' in row ? [row.reading] : [])), provenance);
+  // The reader checked every sensor; a concurrent upload may have registered a new one since.
+  for (const [id, owner] of await sensorOwners(trx, [...sensors.keys()])) {
+    const reason = refusal(id, owner, sender);
+    if (reason) throw badUserInput(reason, { sensor: id });
+  }
+  return upsertReadings(trx, batch.map((row) => row.reading), provenance);
 }
 
 type Valid = Extract<Parsed, { reading: ReadingRow }>;
@@ -118,17 +148,45 @@ async function* elements(input: Readable, provenance: { source: string; syntheti
   }
 }
 
+/**
+ * The elements of `rows` whose sensors `sender` may write, looked up BATCH elements at a time. The first
+ * element touching someone else's sensor refuses the whole file: an IngestFileError is the runner's way to
+ * refuse a file whole, `partial` or not (sensors this file creates are the sender's).
+ */
+async function* owned(trx: Knex.Transaction, rows: AsyncIterable<RunnerParsed<Valid>>, sender: Sender): AsyncGenerator<RunnerParsed<Valid>> {
+  if (!sender.network && sender.subject === null) throw new IngestFileError(1, 'readings come from an identified contributor or from producer:community');
+  const owners = new Map<string, string | null>();
+  let pending: RunnerParsed<Valid>[] = [];
+  async function* release(): AsyncGenerator<RunnerParsed<Valid>> {
+    const unknown = [...new Set(pending.flatMap((p) => ('row' in p ? [p.row.sensor.id] : [])))].filter((id) => !owners.has(id));
+    const known = await sensorOwners(trx, unknown);
+    for (const id of unknown) owners.set(id, known.has(id) ? known.get(id)! : sender.network ? null : sender.subject);
+    for (const parsed of pending) {
+      const reason = 'row' in parsed ? refusal(parsed.row.sensor.id, owners.get(parsed.row.sensor.id) ?? null, sender) : null;
+      if (reason) throw new IngestFileError(parsed.line, reason);
+      yield parsed;
+    }
+    pending = [];
+  }
+  for await (const parsed of rows) {
+    pending.push(parsed);
+    if (pending.length >= BATCH) yield* release();
+  }
+  yield* release();
+}
+
 function ingestSensorCommunity(knex: Knex, input: Readable, options: IngestOptions): Promise<IngestReport> {
   const provenance = { source: options.source ?? 'Sensor.Community JSON', synthetic: false, actor: options.actor ?? 'ingest' };
+  const sender = senderOf(options);
   const now = new Date();
   return runIngestion<Valid>(knex, {
     producer: 'community',
     format: 'sensor-community-json',
     options,
     batchSize: BATCH,
-    rows: () => elements(input, provenance, now),
+    rows: (trx) => owned(trx, elements(input, provenance, now), sender),
     key: (row) => `${row.reading.sensor_id}|${row.reading.measured_at}`,
-    write: (trx, batch) => writeBatch(trx, batch, provenance),
+    write: (trx, batch) => writeBatch(trx, batch, provenance, sender),
   });
 }
 

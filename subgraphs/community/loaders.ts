@@ -1,10 +1,13 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import type { Database } from '../../lib/db.ts';
-import type { ProducerContext } from '../../lib/producer.ts';
+import type { ProducerContext, SettingValues } from '../../lib/producer.ts';
 import { groupBy } from '../../lib/batch.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
 import * as data from './datasource.ts';
+import type { settings as settingSpecs } from './settings.ts';
+
+export type CommunitySettings = SettingValues<typeof settingSpecs>;
 
 /** A readings request for one sensor; keys with the same window share one part of the statement. */
 export interface ReadingKey extends data.ReadingWindow {
@@ -42,9 +45,12 @@ async function loadSensorsInAreas(knex: Knex, areas: readonly AreaRepresentation
   return checked.map((area) => (area instanceof Error ? area : (found[next++] ?? [])));
 }
 
-export function createLoaders(db: Database) {
+export function createLoaders(db: Database, settings: CommunitySettings) {
   const { knex } = db;
   return {
+    /** The producer's settings, for the rules resolvers apply (e.g. who may validate what). */
+    settings,
+
     sensor: new DataLoader<string, data.SensorRecord | null>((ids) => data.sensorsByIds(knex, ids)),
     sensorsInArea: new DataLoader<AreaRepresentation, data.SensorRecord[], string>((areas) => loadSensorsInAreas(knex, areas), {
       cacheKeyFn: (area) => selectorKey(area.selector),

@@ -1,14 +1,48 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../../lib/auth/principal.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
-import { checkDecision, subjectOf } from './contributions.ts';
-import { setSensorStatus, type ValidationStatus } from './datasource.ts';
+import { checkDecision, checkNotOwn, subjectOf, type ModerationRules } from './contributions.ts';
+import { lockSensors, recordSensorStatus, type ValidationStatus } from './datasource.ts';
+
+/** Most sensors one bulk decision covers (a Sensor.Community dump of the territory holds a few hundred). */
+export const MAX_BULK_SENSORS = 1000;
 
 /** A moderator's decision on a citizen sensor: only a PENDING one is decided, as contributions are. */
-export async function moderateSensor(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal): Promise<ValidationStatus> {
-  const text = checkDecision(decision, reason);
-  const result = await setSensorStatus(knex, id, decision, subjectOf(p) ?? 'unknown', text, (from) => from === 'PENDING');
-  if (result === null) throw notFound(`no citizen sensor has the id "${id}"`, { argument: 'id' });
-  if (result === 'refused') throw badUserInput(`sensor ${id} is not PENDING`, { argument: 'id' });
+export async function moderateSensor(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal, rules: ModerationRules): Promise<ValidationStatus> {
+  await decide(knex, [id], decision, reason, p, rules, { argument: 'id', networkOnly: false });
   return decision;
+}
+
+/**
+ * One decision on many sensors of external networks (no owner: Sensor.Community dumps, scheduled pulls),
+ * all or nothing. A citizen's own sensor is moderated alone, with `moderateSensor`.
+ */
+export async function moderateSensors(knex: Knex, ids: readonly string[], decision: ValidationStatus, reason: string | null | undefined, p: Principal, rules: ModerationRules): Promise<number> {
+  const unique = [...new Set(ids)];
+  if (unique.length < 1 || unique.length > MAX_BULK_SENSORS) throw badUserInput(`ids holds 1..${MAX_BULK_SENSORS} sensors`, { argument: 'ids' });
+  await decide(knex, unique, decision, reason, p, rules, { argument: 'ids', networkOnly: true });
+  return unique.length;
+}
+
+async function decide(
+  knex: Knex,
+  ids: string[],
+  decision: ValidationStatus,
+  reason: string | null | undefined,
+  p: Principal,
+  rules: ModerationRules,
+  { argument, networkOnly }: { argument: string; networkOnly: boolean },
+): Promise<void> {
+  const text = checkDecision(decision, reason);
+  await knex.transaction(async (trx) => {
+    const found = new Map((await lockSensors(trx, ids)).map((sensor) => [sensor.id, sensor]));
+    for (const id of ids) {
+      const sensor = found.get(id);
+      if (!sensor) throw notFound(`no citizen sensor has the id "${id}"`, { argument });
+      if (sensor.status !== 'PENDING') throw badUserInput(`sensor ${id} is not PENDING`, { argument });
+      if (networkOnly && sensor.owner !== null) throw badUserInput(`sensor ${id} is a contributor's own sensor: moderate it alone with moderateSensor`, { argument });
+      checkNotOwn(`sensor ${id}`, sensor.owner, decision, p, rules);
+    }
+    await recordSensorStatus(trx, ids, decision, subjectOf(p) ?? 'unknown', text);
+  });
 }

@@ -11,12 +11,20 @@ const QUERY = '{ territory(code: "67482") { name health { indicator cases } } }'
 const ORSAL_QUERY = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Territory { health { cases } } } }';
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A token signed with the hub's real key, with claims overridden: only the claim under test is wrong. */
-async function signed(overrides: { iss?: string; aud?: string; exp?: number; nbf?: number; sub?: string | null } = {}) {
+const DAY = 86_400;
+const CENTURY = 100 * 365 * DAY;
+
+/**
+ * A token signed with the hub's real key, with claims overridden: only the claim under test is wrong.
+ * `iat: null` leaves the issue time out; a `sub` that is not a string goes in as it is (jose's setter refuses one).
+ */
+async function signed(overrides: { iss?: string; aud?: string; exp?: number; nbf?: number; iat?: number | null; sub?: string | number | null } = {}) {
   const keys = await testKeys();
-  const jwt = new SignJWT({ scope: 'orsal:restricted' }).setProtectedHeader({ alg: 'EdDSA', kid: keys.kid });
-  if (overrides.sub !== null) jwt.setSubject(overrides.sub ?? 'mallory');
-  jwt.setIssuer(overrides.iss ?? auth.issuer).setAudience(overrides.aud ?? auth.audience).setIssuedAt();
+  const oddSubject = overrides.sub !== undefined && overrides.sub !== null && typeof overrides.sub !== 'string' ? { sub: overrides.sub } : {};
+  const jwt = new SignJWT({ scope: 'orsal:restricted', ...(oddSubject as object) }).setProtectedHeader({ alg: 'EdDSA', kid: keys.kid });
+  if (overrides.sub === undefined || typeof overrides.sub === 'string') jwt.setSubject(overrides.sub ?? 'mallory');
+  jwt.setIssuer(overrides.iss ?? auth.issuer).setAudience(overrides.aud ?? auth.audience);
+  if (overrides.iat !== null) jwt.setIssuedAt(overrides.iat);
   jwt.setExpirationTime(overrides.exp ?? now() + 600);
   if (overrides.nbf) jwt.setNotBefore(overrides.nbf);
   return jwt.sign(keys.privateKey);
@@ -47,6 +55,12 @@ async function brokenTokens(): Promise<[string, string][]> {
     ['for another audience', await signed({ aud: 'another-api' })],
     ['from another issuer', await signed({ iss: 'https://evil.example' })],
     ['without a subject', await signed({ sub: null })],
+    ['with a numeric subject', await signed({ sub: 42 })],
+    ['with an empty subject', await signed({ sub: '' })],
+    ['living a hundred years', await signed({ exp: now() + CENTURY })],
+    ['living a hundred years, without an issue time', await signed({ iat: null, exp: now() + CENTURY })],
+    ['living a hundred years, issued in the future', await signed({ iat: now() + CENTURY - DAY, exp: now() + CENTURY })],
+    ['living 91 days', await signed({ exp: now() + 91 * DAY })],
     ['with a tampered payload', `${header}.${base64url.encode(JSON.stringify({ sub: 'mallory', scope: 'orsal:restricted audit:read', iss: auth.issuer, aud: auth.audience, exp: now() + 600 }))}.${good.split('.')[2]}`],
     ['not a JWT', 'hello'],
   ];
@@ -130,5 +144,34 @@ describe('verified tokens are remembered, never beyond their expiry', () => {
     await expect(verify(token)).resolves.toMatchObject({ kind: 'user', subject: 'mallory' });
     await new Promise((resolve) => setTimeout(resolve, 2600));
     await expect(verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});
+
+describe('a token may not live longer than the hub allows (TIGA_TOKEN_MAX_LIFETIME_DAYS)', () => {
+  it("keeps accepting the README's 30-day researcher token", async () => {
+    const hub = await testHub();
+    const researcher = await postGraphQL(hub.gatewayUrl, QUERY, undefined, await bearer(['orsal:restricted'], 'alice', 30 * DAY));
+    expect(researcher.errors).toBeUndefined();
+    expect(researcher.data.territory.health[0].cases).toEqual(expect.any(Number));
+    const direct = await postGraphQL(hub.subgraph('orsal').url, ORSAL_QUERY, { r: [{ __typename: 'Territory', code: '67482' }] }, await bearer(['orsal:restricted'], 'alice', 30 * DAY));
+    expect(direct.errors).toBeUndefined();
+  });
+
+  it('refuses a 100-year token with a message that says why', async () => {
+    const hub = await testHub();
+    const response = await postGraphQL(hub.gatewayUrl, QUERY, undefined, { authorization: `Bearer ${await signed({ exp: now() + CENTURY })}` });
+    expect(response.errors?.[0]).toMatchObject({ message: expect.stringContaining('90 days'), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('reads the limit from the configuration, 90 days unless set', async () => {
+    const { createTokenVerifier } = await import('../../lib/auth/verify.ts');
+    expect(loadConfig({}).auth.maxTokenLifetimeDays).toBe(90);
+    const week = loadConfig({ TIGA_TOKEN_MAX_LIFETIME_DAYS: '7' }).auth.maxTokenLifetimeDays;
+    expect(week).toBe(7);
+    expect(() => loadConfig({ TIGA_TOKEN_MAX_LIFETIME_DAYS: '0' })).toThrow(/TIGA_TOKEN_MAX_LIFETIME_DAYS/);
+    expect(() => loadConfig({ TIGA_TOKEN_MAX_LIFETIME_DAYS: 'forever' })).toThrow(/TIGA_TOKEN_MAX_LIFETIME_DAYS/);
+    const verify = createTokenVerifier({ jwks: (await testKeys()).jwks, issuer: auth.issuer, audience: auth.audience, maxLifetimeSeconds: week * DAY });
+    await expect(verify(`Bearer ${await signed({ exp: now() + 6 * DAY })}`)).resolves.toMatchObject({ kind: 'user', subject: 'mallory' });
+    await expect(verify(`Bearer ${await signed({ exp: now() + 8 * DAY })}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 });

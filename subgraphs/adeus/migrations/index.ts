@@ -1,4 +1,5 @@
 import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
+import * as unnameUploaders from './002_unname_uploaders.ts';
 
-export const migrations: Migration[] = [init];
+export const migrations: Migration[] = [init, unnameUploaders];

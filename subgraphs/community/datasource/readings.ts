@@ -67,9 +67,32 @@ export async function readingsForWindows(
   }));
 }
 
-/** Upserts readings on (sensor id, hour) and counts what changed. */
-export function upsertReadings(trx: Knex.Transaction, readings: ReadingRow[], origin: { source: string; synthetic: boolean }): Promise<UpsertCounts> {
+const VALUES = ['pm10', 'pm25', 'temperature', 'humidity'] as const;
+
+/**
+ * Upserts readings on (sensor id, hour) and counts what changed. A reading whose values change is never
+ * silently overwritten: its previous values, source and provenance go to `reading_history` first, with
+ * who replaced them and when (the rows are locked, so a concurrent ingestion archives what it replaces).
+ */
+export async function upsertReadings(
+  trx: Knex.Transaction,
+  readings: ReadingRow[],
+  origin: { source: string; synthetic: boolean; actor: string },
+): Promise<UpsertCounts> {
+  if (readings.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const incoming = JSON.stringify(readings.map((r) => ({ sensor_id: r.sensor_id, measured_at: r.measured_at, pm10: r.pm10, pm25: r.pm25, temperature: r.temperature, humidity: r.humidity })));
+  const values = (alias: string) => VALUES.map((c) => `${alias}.${c}`).join(', ');
+  await trx.raw(
+    `insert into community.reading_history (sensor_id, measured_at, ${VALUES.join(', ')}, source, synthetic, replaced_at, replaced_by)
+     select r.sensor_id, r.measured_at, ${values('r')}, r.source, r.synthetic, ?::timestamptz, ?
+     from community.reading r
+     join jsonb_to_recordset(?::jsonb) as i(sensor_id text, measured_at timestamptz, pm10 double precision, pm25 double precision, temperature double precision, humidity double precision)
+       on r.sensor_id = i.sensor_id and r.measured_at = i.measured_at
+     where (${values('r')}) is distinct from (${values('i')})
+     for update of r`,
+    [new Date().toISOString(), origin.actor, incoming],
+  );
   const rows = readings.map((reading) => ({ ...reading, source: origin.source, synthetic: origin.synthetic }));
   // Source and synthetic follow the values: a re-import under another file name changes nothing.
-  return upsertCounting(trx, 'community.reading', ['sensor_id', 'measured_at'], ['pm10', 'pm25', 'temperature', 'humidity'], rows);
+  return upsertCounting(trx, 'community.reading', ['sensor_id', 'measured_at'], [...VALUES], rows);
 }

@@ -109,13 +109,14 @@ export async function contributorsByIds(knex: Knex, ids: readonly number[]): Pro
 }
 
 /**
- * Creates the sensors never seen before, PENDING, each with its first status change; known sensors keep
- * their status and location (only a moderator changes them).
+ * Creates the sensors never seen before, PENDING, each with its first status change and its owner (the
+ * contributor who registered it, or null for a sensor of an external network); known sensors keep their
+ * status, location and owner (only a moderator changes the status).
  */
 export async function insertPendingSensors(
   trx: Knex.Transaction,
   sensors: NewSensor[],
-  origin: { producerKind: ProducerKind; producerName: string; licence: Licence; source: string; synthetic: boolean },
+  origin: { producerKind: ProducerKind; producerName: string; licence: Licence; source: string; synthetic: boolean; owner: string | null },
   change: { by: string; reason: string },
 ): Promise<void> {
   const rows = sensors.map((s) => ({
@@ -129,6 +130,7 @@ export async function insertPendingSensors(
     licence: origin.licence,
     source: origin.source,
     synthetic: origin.synthetic,
+    owner_subject: origin.owner,
   }));
   const created: { id: string }[] = await trx('community.sensor').insert(rows).onConflict('id').ignore().returning('id');
   if (created.length > 0) {
@@ -139,14 +141,28 @@ export async function insertPendingSensors(
   }
 }
 
-/** Moderates a sensor; returns its previous status, or null when the id is unknown. */
-export async function setSensorStatus(knex: Knex, id: string, to: ValidationStatus, by: string, reason: string | null, allowed: (from: ValidationStatus) => boolean): Promise<ValidationStatus | null | 'refused'> {
-  return knex.transaction(async (trx) => {
-    const row = await trx.select('status').from('community.sensor').where('id', id).forUpdate().first();
-    if (!row) return null;
-    if (!allowed(row.status)) return 'refused';
-    await trx('community.sensor').where('id', id).update({ status: to });
-    await trx('community.status_history').insert({ sensor_id: id, status: to, changed_at: new Date().toISOString(), changed_by: by, reason });
-    return row.status as ValidationStatus;
-  });
+/** The owners of the known sensors among `ids` (null: an external network's sensor); unknown ids are absent. */
+export async function sensorOwners(trx: Knex.Transaction, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const rows: Row[] = ids.length === 0 ? [] : await trx.select('id', 'owner_subject').from('community.sensor').whereIn('id', ids as string[]);
+  return new Map(rows.map((row) => [row.id as string, row.owner_subject as string | null]));
+}
+
+/** A sensor as moderation sees it. */
+export interface SensorToModerate {
+  id: string;
+  status: ValidationStatus;
+  owner: string | null;
+}
+
+/** Locks the sensors among `ids` (in id order, so that concurrent moderations serialise without deadlock). */
+export async function lockSensors(trx: Knex.Transaction, ids: readonly string[]): Promise<SensorToModerate[]> {
+  const rows: Row[] = await trx.select('id', 'status', 'owner_subject').from('community.sensor').whereIn('id', ids as string[]).orderBy('id').forUpdate();
+  return rows.map((row) => ({ id: row.id, status: row.status, owner: row.owner_subject }));
+}
+
+/** Sets the status of locked sensors and appends the change to each one's history. */
+export async function recordSensorStatus(trx: Knex.Transaction, ids: readonly string[], to: ValidationStatus, by: string, reason: string | null): Promise<void> {
+  await trx('community.sensor').whereIn('id', ids as string[]).update({ status: to });
+  const now = new Date().toISOString();
+  await trx('community.status_history').insert(ids.map((id) => ({ sensor_id: id, status: to, changed_at: now, changed_by: by, reason })));
 }

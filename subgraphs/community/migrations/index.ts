@@ -2,5 +2,6 @@ import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
 import * as contributions from './002_contributions.ts';
 import * as transparency from './003_transparency.ts';
+import * as sensorOwners from './004_sensor_owners.ts';
 
-export const migrations: Migration[] = [init, contributions, transparency];
+export const migrations: Migration[] = [init, contributions, transparency, sensorOwners];

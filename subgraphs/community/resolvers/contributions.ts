@@ -1,7 +1,7 @@
 import { notFound } from '../../../lib/errors.ts';
 import type { ContributionRecord } from '../datasource.ts';
 import type { Context } from '../loaders.ts';
-import { addFeatures, canSee, moderate, subjectOf, submit } from '../contributions.ts';
+import { addFeatures, canSee, moderate, moderationRules, subjectOf, submit } from '../contributions.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 
 /** Citizens' pseudonyms are restricted: open provenance names the kind of producer only. */
@@ -29,7 +29,7 @@ export const contributionResolvers: Resolvers = {
       return visibleContribution(id, ctx);
     },
     moderateContribution: async (_, args, ctx) => {
-      await moderate(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal);
+      await moderate(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings));
       return visibleContribution(args.id, ctx);
     },
   },

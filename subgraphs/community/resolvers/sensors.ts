@@ -4,7 +4,8 @@ import { toPage, type PageArgs } from '../../../lib/pagination.ts';
 import type { SensorRecord } from '../datasource.ts';
 import type { Context } from '../loaders.ts';
 import { humidityCorrected } from '../quality.ts';
-import { moderateSensor } from '../sensor-moderation.ts';
+import { moderateSensor, moderateSensors } from '../sensor-moderation.ts';
+import { moderationRules } from '../contributions.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { idCursor, instantCursor } from './cursors.ts';
 
@@ -51,7 +52,8 @@ export const sensorResolvers: Resolvers = {
   },
 
   Mutation: {
-    moderateSensor: (_, args, ctx) => moderateSensor(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal),
+    moderateSensor: (_, args, ctx) => moderateSensor(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings)),
+    moderateSensors: (_, args, ctx) => moderateSensors(ctx.db.knex, args.ids, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings)),
   },
 
   Area: {

@@ -2,5 +2,6 @@ import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
 import * as secrecy from './003_statistical_secrecy.ts';
 import * as protection from './004_protection_interval.ts';
+import * as unnameUploaders from './005_unname_uploaders.ts';
 
-export const migrations: Migration[] = [init, secrecy, protection];
+export const migrations: Migration[] = [init, secrecy, protection, unnameUploaders];
