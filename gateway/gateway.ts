@@ -15,7 +15,8 @@ import { jsonErrors, jsonNotFound } from '../lib/http/jsonErrors.ts';
 import { maskUnexpectedErrors } from '../lib/http/maskUnexpectedErrors.ts';
 import { REQUEST_ID_HEADER, requestId, requestIdOf } from '../lib/http/requestId.ts';
 import { securityHeaders } from '../lib/http/securityHeaders.ts';
-import { prepareSupergraphForGateway, readSupergraph } from './supergraph.ts';
+import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
+import { pushRoute } from './ingestRoute.ts';
 import { SubgraphFailure } from './SubgraphFailure.ts';
 
 export interface GatewayOptions {
@@ -118,6 +119,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.use(graphiql('/graphql'));
+  app.use(pushRoute({ subgraphUrls: subgraphsOf(supergraphSdl).reduce<Record<string, string>>((urls, { name, url }) => ({ ...urls, [name]: options.subgraphUrls[name] ?? url }), {}), policy: gateway.policy, verifier: options.verifier }));
   app.use(
     '/graphql',
     // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.

@@ -52,6 +52,8 @@ export interface Config {
   apiUrl: string;
   /** `TIGA_SHUTDOWN_TIMEOUT_SECONDS`: how long SIGTERM/SIGINT waits for in-flight requests before closing them. @default 10 */
   shutdownTimeoutMs: number;
+  /** `TIGA_TOKEN`: the bearer token `npm run ingest -- --hub <url>` pushes files with. @default undefined */
+  ingestToken: string | undefined;
   /** `TIGA_DB_POOL_MAX`: connections per PostgreSQL pool (one pool per distinct database URL per process). @default 10 */
   poolMax: number;
   auth: AuthConfig;
@@ -117,6 +119,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     apiUrl: env.TIGA_API_URL || `http://localhost:${gatewayPort || 4000}/graphql`,
     shutdownTimeoutMs: intFrom(env, 'TIGA_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
     poolMax: intFrom(env, 'TIGA_DB_POOL_MAX', 10, { min: 1 }),
+    ingestToken: env.TIGA_TOKEN || undefined,
     auth: {
       jwks: env.TIGA_JWKS || undefined,
       issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { parse, type DocumentNode } from 'graphql';
+import { concatAST, parse, type DocumentNode } from 'graphql';
+import { INGEST_REPORT_SDL } from './ingest/report.ts';
 import type { Database } from './db.ts';
 import type { Migration } from './migrate.ts';
 import type { Ingester } from './ingest/types.ts';
@@ -65,6 +66,8 @@ export interface ProducerDefinition<Loaders = any, Settings = any> {
    * (e.g. ORSAL's statistical-secrecy decisions under TIGA_SECRECY_THRESHOLD).
    */
   refresh?(db: Database, settings: Settings): Promise<void>;
+  /** The folder of its named source mappings (`mappings/<name>.yaml`), e.g. a portal export's columns. */
+  mappings?: URL;
   /** For GraphQL Code Generator: GraphQL type → the TypeScript row type its resolvers receive (`./datasource.ts#Row`). */
   typeMappers?: Record<string, string>;
 }
@@ -90,5 +93,8 @@ export function defineProducer<Loaders, Specs extends Record<string, IntSetting>
     ingest?: Ingester[];
   },
 ): ProducerDefinition<Loaders, SettingValues<Specs>> {
-  return { ...definition, settings: definition.settings ?? ({} as Specs), jobs: definition.jobs ?? [], ingest: definition.ingest ?? [] };
+  const ingest = definition.ingest ?? [];
+  // A producer that ingests files serves the shared report types with its `ingest<Name>` mutation.
+  const typeDefs = ingest.length ? concatAST([definition.typeDefs, INGEST_REPORT_SDL]) : definition.typeDefs;
+  return { ...definition, typeDefs, settings: definition.settings ?? ({} as Specs), jobs: definition.jobs ?? [], ingest };
 }

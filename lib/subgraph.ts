@@ -16,6 +16,18 @@ import { securityHeaders } from './http/securityHeaders.ts';
 import type { TokenVerifier } from './auth/verify.ts';
 import { ANONYMOUS } from './auth/principal.ts';
 import type { ProducerContext, ProducerDefinition } from './producer.ts';
+import { ingestRoute, mappingsIn } from './ingest/route.ts';
+import type { AccessRule } from './auth/principal.ts';
+
+/**
+ * Who may push files to a producer over HTTP: exactly who may call its `ingest<Name>` mutation, as its SDL
+ * declares (one rule, two doors).
+ */
+export function ingestRule(definition: Pick<ProducerDefinition, 'typeDefs' | 'resolvers' | 'name'>): AccessRule | undefined {
+  const policy = readAccessPolicy(buildSubgraphSchema({ typeDefs: definition.typeDefs }));
+  const [, rule] = [...policy].find(([coordinate]) => /^Mutation\.ingest[A-Z]/.test(coordinate)) ?? [];
+  return rule;
+}
 
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>;
 
@@ -118,6 +130,19 @@ export async function createSubgraphApp(
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', subgraph: definition.name });
   });
+  const pushRule = ingestRule(definition);
+  if (definition.ingest.length && pushRule) {
+    app.use(
+      ingestRoute({
+        producer: definition.name,
+        ingesters: definition.ingest,
+        db,
+        verifier: verify,
+        rule: pushRule,
+        mappings: definition.mappings ? mappingsIn(definition.mappings) : () => undefined,
+      }),
+    );
+  }
   app.use(
     '/graphql',
     express.json({ limit: '5mb' }),

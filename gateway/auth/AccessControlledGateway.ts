@@ -70,7 +70,7 @@ const forbidden = (removed: FilteredOperation['removed'][number]) =>
  * (fail closed), and introspection is answered from the schema the caller may see.
  */
 export class AccessControlledGateway implements GatewayInterface {
-  private readonly policy: AccessPolicy;
+  readonly policy: AccessPolicy;
   private readonly visibleSchemas = new Map<string, GraphQLSchema>();
   private readonly hiddenNameSets = new Map<string, Set<string>>();
   private apiSchema: GraphQLSchema | undefined;

@@ -38,8 +38,8 @@ const quoteCount = (text: string) => {
  * delimiter `,` or `;` detected on the header line, BOM and CRLF tolerated, blank lines skipped.
  * An unterminated quote at the end of the stream (a truncated file) is a file error.
  */
-export async function* readCsv(input: Readable): AsyncGenerator<CsvRecord & { delimiter: string }> {
-  input.setEncoding('utf8');
+export async function* readCsv(input: AsyncIterable<string> | Readable): AsyncGenerator<CsvRecord & { delimiter: string }> {
+  if ('setEncoding' in input) input.setEncoding('utf8');
   let buffer = '';
   let pending = '';
   let pendingQuotes = 0;
@@ -48,7 +48,10 @@ export async function* readCsv(input: Readable): AsyncGenerator<CsvRecord & { de
   let delimiter: string | undefined;
   let first = true;
   const emit = (text: string, at: number) => {
-    if (delimiter === undefined) delimiter = (text.match(/;/g)?.length ?? 0) > (text.match(/,/g)?.length ?? 0) ? ';' : ',';
+    if (delimiter === undefined) {
+      const counts = [';', '\t', ','].map((d) => [d, text.split(d).length - 1] as const).sort((a, b) => b[1] - a[1]);
+      delimiter = counts[0]![1] > 0 ? counts[0]![0] : ',';
+    }
     return { line: at, fields: splitRecord(text, delimiter), delimiter };
   };
   const take = function* (raw: string) {

@@ -20,8 +20,8 @@ const MAX_MEMBER_CHARS = 8 * 1024 * 1024;
  * and QGIS write it, is then known before the first feature). `index` is 1-based. Broken or truncated
  * JSON throws an IngestFileError naming the element where it broke.
  */
-export async function* readJsonElements(input: Readable, streamed: readonly string[] = ['features']): AsyncGenerator<JsonEvent> {
-  input.setEncoding('utf8');
+export async function* readJsonElements(input: AsyncIterable<string> | Readable, streamed: readonly string[] = ['features']): AsyncGenerator<JsonEvent> {
+  if ('setEncoding' in input) input.setEncoding('utf8');
   let top: 'array' | 'object' | undefined;
   let depth = 0;
   let inString = false;

@@ -1,10 +1,12 @@
-import { Readable } from 'node:stream';
-import type { Knex } from 'knex';
+import type { Database } from '../db.ts';
 import { badUserInput, unauthenticated } from '../errors.ts';
 import { scopesOf, type Principal } from '../auth/principal.ts';
+import { IngestFileError } from './errors.ts';
+import { ingestInto } from './ingest.ts';
+import { fromString } from './source.ts';
 import type { Ingester, IngestReport } from './types.ts';
 
-/** Largest `content` accepted through the API; larger files go through the streaming CLI. */
+/** Largest `content` accepted through a mutation; larger files go through the CLI or `POST /ingest/<producer>`, which stream. */
 export const MAX_CONTENT_BYTES = 5 * 1024 * 1024;
 
 /**
@@ -15,22 +17,27 @@ export const MAX_CONTENT_BYTES = 5 * 1024 * 1024;
 export const API_UPLOAD_SOURCE = 'upload through the TIGA API';
 
 export interface IngestArgs {
-  format: string;
+  format?: string | null;
   content: string;
   partial?: boolean | null;
 }
 
 /** The body of every `ingest<Producer>` mutation (access is checked by the schema's @requiresScopes). */
-export async function ingestContent(knex: Knex, ingesters: Ingester[], args: IngestArgs, principal: Principal): Promise<IngestReport> {
-  const ingester = ingesters.find((i) => i.format === args.format);
-  if (!ingester) throw badUserInput(`unknown format "${args.format}" (${ingesters.map((i) => i.format).join(', ')})`);
-  if (Buffer.byteLength(args.content, 'utf8') > MAX_CONTENT_BYTES) throw badUserInput('content is larger than 5 MB: use the ingest CLI, which streams');
+export async function ingestContent(db: Database, ingesters: readonly Ingester[], args: IngestArgs, principal: Principal): Promise<IngestReport> {
+  if (Buffer.byteLength(args.content, 'utf8') > MAX_CONTENT_BYTES) throw badUserInput('content is larger than 5 MB: use the ingest CLI or POST /ingest/<producer>, which stream');
   // @requiresScopes already keeps anonymous callers out; an ingestion never runs without someone to record.
   if (principal.kind !== 'user') throw unauthenticated('ingesting a file needs a token');
-  return ingester.ingest(knex, Readable.from([args.content]), {
-    partial: args.partial ?? false,
-    actor: principal.subject,
-    scopes: scopesOf(principal),
-    source: API_UPLOAD_SOURCE,
-  });
+  try {
+    return await ingestInto(db, ingesters, fromString(args.content), {
+      format: args.format ?? undefined,
+      partial: args.partial ?? false,
+      actor: principal.subject,
+      scopes: scopesOf(principal),
+      source: API_UPLOAD_SOURCE,
+    });
+  } catch (error) {
+    // An unrecognised or ambiguous file is the caller's to fix: say which formats exist.
+    if (error instanceof IngestFileError) throw badUserInput(error.message, { argument: 'format' });
+    throw error;
+  }
 }

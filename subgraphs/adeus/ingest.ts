@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Ingester } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
+import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { crsCode, lambert93ToWgs84 } from '../../lib/ingest/lambert93.ts';
 import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
@@ -55,11 +56,14 @@ function toWgs84MultiPolygon(geometry: unknown, lambert: boolean): Polygon[] {
 export const territoryGeoJson: Ingester = {
   producer: 'adeus',
   format: 'territories-geojson',
-  accepts: /\.(geo)?json$/i,
-  ingest: (knex, input, options) =>
+  description: 'territorial referential, GeoJSON FeatureCollection (code, name, kind, population, parent; crs honoured)',
+  nameHint: /\.(geo)?json$/i,
+  detect: (s) => (hasMembers(s, 'features', 'kind', 'code') ? 2 : 0),
+  ingest: (knex, source, options) =>
     runIngestion<TerritoryRow>(knex, {
       producer: 'adeus',
       format: 'territories-geojson',
+      encoding: source.encoding,
       options,
       batchSize: 200,
       key: (r) => r.code,
@@ -69,7 +73,7 @@ export const territoryGeoJson: Ingester = {
         let lambert = false;
         let fileSource: string | undefined;
         let seenFeatures = false;
-        for await (const event of readJsonElements(input)) {
+        for await (const event of readJsonElements(source.text())) {
           if (event.kind === 'member') {
             if (event.name === 'crs') {
               const code = crsCode(event.value);
@@ -133,11 +137,14 @@ const DENSITIES = ['population_density', 'cycle_lane_density'] as const;
 export const urbanIndicatorCsv: Ingester = {
   producer: 'adeus',
   format: 'urban-indicators-csv',
-  accepts: /\.csv$/i,
-  ingest: (knex, input, options) =>
+  description: 'urban indicators, CSV (territory_code, year, green_space_share…)',
+  nameHint: /\.csv$/i,
+  detect: (s) => (hasColumns(s, 'territory_code', 'year') ? 3 : 0),
+  ingest: (knex, source, options) =>
     runIngestion<Record<string, unknown>>(knex, {
       producer: 'adeus',
       format: 'urban-indicators-csv',
+      encoding: source.encoding,
       options,
       key: (r) => `${r.territory_code}|${r.year}`,
       write: (trx, batch) => upsertCounting(trx, 'adeus.urban_indicator', ['territory_code', 'year'], [...SHARES, ...DENSITIES, 'source', 'synthetic'], batch),
@@ -145,7 +152,7 @@ export const urbanIndicatorCsv: Ingester = {
         const known = new Set(((await trx('adeus.territory').select('code')) as { code: string }[]).map((r) => r.code));
         const thisYear = new Date().getUTCFullYear();
         let columns: Map<string, number> | undefined;
-        for await (const { line, fields } of readCsv(input)) {
+        for await (const { line, fields } of readCsv(source.text())) {
           if (!columns) {
             columns = readHeader(fields, URBAN_COLUMNS, [...SHARES, ...DENSITIES, 'source']);
             if (columns.size === 2 || (columns.size === 3 && columns.has('source'))) throw new IngestFileError(1, `bad header: no indicator column (${[...SHARES, ...DENSITIES].join(', ')})`);

@@ -15,7 +15,7 @@ async function area(selection: unknown, { loaders }: Context): Promise<AreaRepre
 
 export const resolvers: Resolvers = {
   Mutation: {
-    ingestAdeus: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestAdeus: (_, args, ctx) => ingestContent(ctx.db, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,

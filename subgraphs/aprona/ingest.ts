@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Readable } from 'node:stream';
+import type { Source } from '../../lib/ingest/source.ts';
+import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import type { Ingester, IngestOptions, IngestReport } from '../../lib/ingest/types.ts';
 import { readCsv } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
@@ -115,7 +116,7 @@ function analysis(get: Fields, synthetic: boolean, { points, parameters, added }
 }
 
 /** Rows of a Hub'Eau JSON answer: the envelope's `data`, a bare array, or a FeatureCollection's features. */
-async function* jsonRows<T>(input: Readable, parse: (get: Fields, synthetic: boolean, geometry?: { coordinates?: unknown }) => T): AsyncGenerator<Parsed<T>> {
+async function* jsonRows<T>(input: AsyncIterable<string>, parse: (get: Fields, synthetic: boolean, geometry?: { coordinates?: unknown }) => T): AsyncGenerator<Parsed<T>> {
   let synthetic = false;
   for await (const event of readJsonElements(input, ['data', 'features'])) {
     if (event.kind === 'member') {
@@ -132,7 +133,7 @@ async function* jsonRows<T>(input: Readable, parse: (get: Fields, synthetic: boo
   }
 }
 
-async function* csvRows<T>(input: Readable, required: string[], parse: (get: Fields, synthetic: boolean) => T): AsyncGenerator<Parsed<T>> {
+async function* csvRows<T>(input: AsyncIterable<string>, required: string[], parse: (get: Fields, synthetic: boolean) => T): AsyncGenerator<Parsed<T>> {
   let columns: Map<string, number> | undefined;
   for await (const { line, fields } of readCsv(input)) {
     if (!columns) {
@@ -154,31 +155,36 @@ async function* csvRows<T>(input: Readable, required: string[], parse: (get: Fie
   if (!columns) throw new IngestFileError(1, 'bad header: the file is empty');
 }
 
-function stationsIngester(format: string, accepts: RegExp, rows: (input: Readable) => AsyncIterable<Parsed<PointWrite>>): Ingester {
+type Detector = Ingester['detect'];
+
+function stationsIngester(format: string, description: string, detect: Detector, rows: (input: AsyncIterable<string>) => AsyncIterable<Parsed<PointWrite>>): Ingester {
   return {
     producer: 'aprona',
     format,
-    accepts,
-    ingest: (knex: Knex, input: Readable, options: IngestOptions): Promise<IngestReport> =>
-      runIngestion<PointWrite>(knex, { producer: 'aprona', format, options, rows: () => rows(input), key: (row) => row.id, write: (trx, batch) => upsertPoints(trx, batch) }),
+    description,
+    detect,
+    ingest: (knex: Knex, source: Source, options: IngestOptions): Promise<IngestReport> =>
+      runIngestion<PointWrite>(knex, { producer: 'aprona', format, encoding: source.encoding, options, rows: () => rows(source.text()), key: (row) => row.id, write: (trx, batch) => upsertPoints(trx, batch) }),
   };
 }
 
-function analysesIngester(format: string, accepts: RegExp, rows: (input: Readable, parse: (get: Fields, synthetic: boolean) => AnalysisRow) => AsyncIterable<Parsed<AnalysisRow>>): Ingester {
+function analysesIngester(format: string, description: string, detect: Detector, rows: (input: AsyncIterable<string>, parse: (get: Fields, synthetic: boolean) => AnalysisRow) => AsyncIterable<Parsed<AnalysisRow>>): Ingester {
   return {
     producer: 'aprona',
     format,
-    accepts,
-    ingest: (knex, input, options) => {
+    description,
+    detect,
+    ingest: (knex, source, options) => {
       let catalogue: Catalogue | undefined;
       return runIngestion<AnalysisRow>(knex, {
         producer: 'aprona',
         format,
+        encoding: source.encoding,
         options,
-        rows: async function* (trx) {
-          const { points, parameters } = await allPointIds(trx);
+        rows: async function* (db) {
+          const { points, parameters } = await allPointIds(db);
           catalogue = { points, parameters, added: new Map() };
-          yield* rows(input, (get, synthetic) => analysis(get, synthetic, catalogue!));
+          yield* rows(source.text(), (get, synthetic) => analysis(get, synthetic, catalogue!));
         },
         key: (row) => `${row.point_id}|${row.parameter_code}|${row.sampled_at}`,
         write: async (trx, batch) => {
@@ -198,9 +204,10 @@ function analysesIngester(format: string, accepts: RegExp, rows: (input: Readabl
 const STATION_COLUMNS = ['bss_id', 'longitude', 'latitude'];
 const ANALYSIS_COLUMNS = ['bss_id', 'date_debut_prelevement', 'code_param', 'resultat', 'symbole_unite', 'code_remarque_analyse'];
 
+// Hub'Eau's own field names are the signature: a station has `libelle_pe`, an analysis `code_param`.
 export const ingesters: Ingester[] = [
-  stationsIngester('hubeau-stations-json', /stations.*\.(geo)?json$/i, (input) => jsonRows(input, station)),
-  stationsIngester('hubeau-stations-csv', /stations.*\.csv$/i, (input) => csvRows(input, STATION_COLUMNS, station)),
-  analysesIngester('hubeau-analyses-json', /analyses.*\.json$/i, (input, parse) => jsonRows(input, parse)),
-  analysesIngester('hubeau-analyses-csv', /analyses.*\.csv$/i, (input, parse) => csvRows(input, ANALYSIS_COLUMNS, parse)),
+  stationsIngester('hubeau-stations-json', "Hub'Eau qualité des nappes, stations (JSON, or format=geojson)", (s) => (hasMembers(s, 'bss_id', 'libelle_pe') && !hasMembers(s, 'code_param') ? 3 : 0), (input) => jsonRows(input, station)),
+  stationsIngester('hubeau-stations-csv', "Hub'Eau qualité des nappes, stations (CSV, ;)", (s) => (hasColumns(s, 'bss_id', 'libelle_pe', 'longitude', 'latitude') && !hasColumns(s, 'code_param') ? 3 : 0), (input) => csvRows(input, STATION_COLUMNS, station)),
+  analysesIngester('hubeau-analyses-json', "Hub'Eau qualité des nappes, analyses (JSON)", (s) => (hasMembers(s, 'bss_id', 'code_param', 'resultat') ? 3 : 0), (input, parse) => jsonRows(input, parse)),
+  analysesIngester('hubeau-analyses-csv', "Hub'Eau qualité des nappes, analyses (CSV, ;)", (s) => (hasColumns(s, 'bss_id', 'code_param', 'resultat') ? 3 : 0), (input, parse) => csvRows(input, ANALYSIS_COLUMNS, parse)),
 ];

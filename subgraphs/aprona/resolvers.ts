@@ -43,7 +43,7 @@ function analyses(point: PointRow, args: AnalysisArgs, { loaders }: Context, inc
 
 export const resolvers: Resolvers = {
   Mutation: {
-    ingestAprona: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestAprona: (_, args, ctx) => ingestContent(ctx.db, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { Readable } from 'node:stream';
 import type { Ingester, IngestOptions } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
+import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, todayUtc, upsertCounting, type Parsed } from '../../lib/ingest/runner.ts';
@@ -87,8 +87,8 @@ async function loadClasses(trx: Knex): Promise<Map<number, IndexClass>> {
 const writeDaily = (trx: Knex.Transaction, batch: DailyIndexRow[]) =>
   upsertCounting(trx, 'atmo.daily_index', ['code_zone', 'date_ech'], ['lib_zone', 'type_zone', 'code_qual', ...SUB_INDICES, 'source', 'synthetic'], batch as unknown as Record<string, unknown>[]);
 
-function runDaily(knex: Knex, format: string, options: IngestOptions, rows: (trx: Knex.Transaction) => AsyncIterable<Parsed<DailyIndexRow>>) {
-  return runIngestion(knex, { producer: 'atmo', format, options, rows, key: (r) => `${r.code_zone}|${r.date_ech}`, write: writeDaily });
+function runDaily(knex: Knex, format: string, encoding: string, options: IngestOptions, rows: (trx: Knex) => AsyncIterable<Parsed<DailyIndexRow>>) {
+  return runIngestion(knex, { producer: 'atmo', format, encoding, options, rows, key: (r) => `${r.code_zone}|${r.date_ech}`, write: writeDaily });
 }
 
 const sourceOf = (options: IngestOptions) => options.source ?? 'ATMO Grand Est';
@@ -96,13 +96,15 @@ const sourceOf = (options: IngestOptions) => options.source ?? 'ATMO Grand Est';
 export const dailyIndexCsv: Ingester = {
   producer: 'atmo',
   format: 'indice-csv',
-  accepts: /indice.*\.csv$/i,
-  ingest: (knex, input, options) =>
-    runDaily(knex, 'indice-csv', options, async function* (trx) {
+  description: 'indice ATMO, national open-data CSV (date_ech, code_zone, code_qual…)',
+  nameHint: /indice.*\.csv$/i,
+  detect: (s) => (hasColumns(s, 'date_ech', 'code_zone', 'code_qual') ? 3 : 0),
+  ingest: (knex, source, options) =>
+    runDaily(knex, 'indice-csv', source.encoding, options, async function* (trx) {
       const classes = await loadClasses(trx);
       const maxDay = latestDay();
       let columns: Map<string, number> | undefined;
-      for await (const { line, fields } of readCsv(input)) {
+      for await (const { line, fields } of readCsv(source.text())) {
         if (!columns) {
           columns = readHeader(fields, INDEX_COLUMNS, ['lib_qual', 'coul_qual', 'source']);
           continue;
@@ -118,7 +120,7 @@ export const dailyIndexCsv: Ingester = {
 };
 
 /** Reads GeoJSON features' properties; `crs`, metadata and geometry are not needed for the daily index. */
-async function* featureProperties(input: Readable): AsyncGenerator<{ line: number; properties: Record<string, unknown> | null }> {
+async function* featureProperties(input: AsyncIterable<string>): AsyncGenerator<{ line: number; properties: Record<string, unknown> | null }> {
   for await (const event of readJsonElements(input)) {
     if (event.kind !== 'element') continue;
     const feature = event.value as { type?: unknown; properties?: unknown } | null;
@@ -130,12 +132,14 @@ async function* featureProperties(input: Readable): AsyncGenerator<{ line: numbe
 export const dailyIndexGeoJson: Ingester = {
   producer: 'atmo',
   format: 'indice-geojson',
-  accepts: /indice.*\.(geo)?json$/i,
-  ingest: (knex, input, options) =>
-    runDaily(knex, 'indice-geojson', options, async function* (trx) {
+  description: 'indice ATMO, national open-data GeoJSON (features with date_ech, code_zone, code_qual…)',
+  nameHint: /indice.*\.(geo)?json$/i,
+  detect: (s) => (hasMembers(s, 'properties', 'date_ech', 'code_qual') ? 3 : 0),
+  ingest: (knex, source, options) =>
+    runDaily(knex, 'indice-geojson', source.encoding, options, async function* (trx) {
       const classes = await loadClasses(trx);
       const maxDay = latestDay();
-      for await (const { line, properties } of featureProperties(input)) {
+      for await (const { line, properties } of featureProperties(source.text())) {
         if (!properties) {
           yield { line, reason: 'not a GeoJSON Feature with properties' };
           continue;
@@ -171,11 +175,14 @@ function parseValidity(text: string): boolean {
 export const measurementsCsv: Ingester = {
   producer: 'atmo',
   format: 'measurements-csv',
-  accepts: /mesure|measurement/i,
-  ingest: (knex, input, options) =>
+  description: 'hourly station measurements, CSV (station_code, pollutant, measured_at, value, unit, validity)',
+  nameHint: /mesure|measurement/i,
+  detect: (s) => (hasColumns(s, 'station_code', 'pollutant', 'measured_at', 'value') ? 3 : 0),
+  ingest: (knex, source, options) =>
     runIngestion<MeasurementRow>(knex, {
       producer: 'atmo',
       format: 'measurements-csv',
+      encoding: source.encoding,
       options,
       key: (r) => `${r.station_code}|${r.pollutant}|${r.measured_at}`,
       write: (trx, batch) =>
@@ -184,7 +191,7 @@ export const measurementsCsv: Ingester = {
         const stations = new Set(((await trx('atmo.station').select('code')) as { code: string }[]).map((s) => s.code));
         const now = Date.now();
         let columns: Map<string, number> | undefined;
-        for await (const { line, fields } of readCsv(input)) {
+        for await (const { line, fields } of readCsv(source.text())) {
           if (!columns) {
             columns = readHeader(fields, MEASUREMENT_COLUMNS, ['source']);
             continue;

@@ -53,7 +53,7 @@ function measurements(station: StationRow, args: MeasurementArgs, { loaders }: C
 
 export const resolvers: Resolvers = {
   Mutation: {
-    ingestAtmo: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestAtmo: (_, args, ctx) => ingestContent(ctx.db, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,

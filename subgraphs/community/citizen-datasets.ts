@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Readable } from 'node:stream';
+import type { Source } from '../../lib/ingest/source.ts';
+import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
 import { check, runIngestion, todayUtc, type Parsed } from '../../lib/ingest/runner.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
@@ -35,7 +36,7 @@ function point(lon: number, lat: number): string {
   return JSON.stringify({ type: 'Point', coordinates: [lon, lat] });
 }
 
-async function* csvRows(input: Readable): AsyncGenerator<Parsed<FeatureRow>> {
+async function* csvRows(input: AsyncIterable<string>): AsyncGenerator<Parsed<FeatureRow>> {
   let header: string[] | null = null;
   let columns: Map<string, number> | null = null;
   for await (const { line, fields } of readCsv(input)) {
@@ -59,7 +60,7 @@ async function* csvRows(input: Readable): AsyncGenerator<Parsed<FeatureRow>> {
   }
 }
 
-async function* geojsonRows(input: Readable, note: { text: string | null }): AsyncGenerator<Parsed<FeatureRow>> {
+async function* geojsonRows(input: AsyncIterable<string>, note: { text: string | null }): AsyncGenerator<Parsed<FeatureRow>> {
   for await (const event of readJsonElements(input)) {
     if (event.kind === 'member') {
       if (event.name === '_comment' && typeof event.value === 'string') note.text = event.value;
@@ -91,15 +92,16 @@ async function contributionFor(trx: Knex.Transaction, options: IngestOptions, so
   return insertContribution(trx, metadata, { contributor, source, synthetic, reason: 'imported file' });
 }
 
-function ingestWith(format: string, rows: (input: Readable, note: { text: string | null }) => AsyncIterable<Parsed<FeatureRow>>) {
-  return (knex: Knex, input: Readable, options: IngestOptions): Promise<IngestReport> => {
+function ingestWith(format: string, rows: (input: AsyncIterable<string>, note: { text: string | null }) => AsyncIterable<Parsed<FeatureRow>>) {
+  return (knex: Knex, source: Source, options: IngestOptions): Promise<IngestReport> => {
     const note = { text: null as string | null };
     let contribution: string | null = null;
     return runIngestion<FeatureRow>(knex, {
       producer: 'community',
       format,
+      encoding: source.encoding,
       options,
-      rows: () => rows(input, note),
+      rows: () => rows(source.text(), note),
       key: (row) => String(row.feature_no),
       write: async (trx, batch) => {
         const source = batch[0]?.source ?? options.source ?? `citizen dataset (${format})`;
@@ -110,5 +112,21 @@ function ingestWith(format: string, rows: (input: Readable, note: { text: string
   };
 }
 
-export const citizenCsvIngester: Ingester = { producer: 'community', format: 'citizen-csv', accepts: /\.csv$/i, ingest: ingestWith('citizen-csv', (input) => csvRows(input)) };
-export const citizenGeojsonIngester: Ingester = { producer: 'community', format: 'citizen-geojson', accepts: /\.(geo)?json$/i, ingest: ingestWith('citizen-geojson', geojsonRows) };
+export const citizenCsvIngester: Ingester = {
+  producer: 'community',
+  format: 'citizen-csv',
+  description: 'citizen dataset, CSV with lon and lat columns (WGS84)',
+  nameHint: /\.csv$/i,
+  detect: (s) => (hasColumns(s, 'lon', 'lat') ? 2 : 0),
+  ingest: ingestWith('citizen-csv', (input) => csvRows(input)),
+};
+
+export const citizenGeojsonIngester: Ingester = {
+  producer: 'community',
+  format: 'citizen-geojson',
+  description: 'citizen dataset, any GeoJSON FeatureCollection',
+  nameHint: /\.geojson$/i,
+  // Any FeatureCollection: the most generic format, chosen only when nothing more specific matches.
+  detect: (s) => (hasMembers(s, 'features') && /"FeatureCollection"/.test(s.sample) ? 1 : 0),
+  ingest: ingestWith('citizen-geojson', geojsonRows),
+};

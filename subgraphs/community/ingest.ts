@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Readable } from 'node:stream';
+import type { Source } from '../../lib/ingest/source.ts';
+import { hasMembers } from '../../lib/ingest/detect.ts';
 import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
 import { runIngestion, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
 import { readJsonElements } from '../../lib/ingest/json.ts';
@@ -134,7 +135,7 @@ async function writeBatch(
 
 type Valid = Extract<Parsed, { reading: ReadingRow }>;
 
-async function* elements(input: Readable, provenance: { source: string; synthetic: boolean }, now: Date): AsyncGenerator<RunnerParsed<Valid>> {
+async function* elements(input: AsyncIterable<string>, provenance: { source: string; synthetic: boolean }, now: Date): AsyncGenerator<RunnerParsed<Valid>> {
   for await (const event of readJsonElements(input)) {
     if (event.kind === 'member') throw new IngestFileError(1, 'not a JSON array: Sensor.Community serves a top-level array of readings');
     const value = event.value;
@@ -153,7 +154,7 @@ async function* elements(input: Readable, provenance: { source: string; syntheti
  * element touching someone else's sensor refuses the whole file: an IngestFileError is the runner's way to
  * refuse a file whole, `partial` or not (sensors this file creates are the sender's).
  */
-async function* owned(trx: Knex.Transaction, rows: AsyncIterable<RunnerParsed<Valid>>, sender: Sender): AsyncGenerator<RunnerParsed<Valid>> {
+async function* owned(trx: Knex, rows: AsyncIterable<RunnerParsed<Valid>>, sender: Sender): AsyncGenerator<RunnerParsed<Valid>> {
   if (!sender.network && sender.subject === null) throw new IngestFileError(1, 'readings come from an identified contributor or from producer:community');
   const owners = new Map<string, string | null>();
   let pending: RunnerParsed<Valid>[] = [];
@@ -175,16 +176,17 @@ async function* owned(trx: Knex.Transaction, rows: AsyncIterable<RunnerParsed<Va
   yield* release();
 }
 
-function ingestSensorCommunity(knex: Knex, input: Readable, options: IngestOptions): Promise<IngestReport> {
+function ingestSensorCommunity(knex: Knex, source: Source, options: IngestOptions): Promise<IngestReport> {
   const provenance = { source: options.source ?? 'Sensor.Community JSON', synthetic: false, actor: options.actor ?? 'ingest' };
   const sender = senderOf(options);
   const now = new Date();
   return runIngestion<Valid>(knex, {
     producer: 'community',
     format: 'sensor-community-json',
+    encoding: source.encoding,
     options,
     batchSize: BATCH,
-    rows: (trx) => owned(trx, elements(input, provenance, now), sender),
+    rows: (trx) => owned(trx, elements(source.text(), provenance, now), sender),
     key: (row) => `${row.reading.sensor_id}|${row.reading.measured_at}`,
     write: (trx, batch) => writeBatch(trx, batch, provenance, sender),
   });
@@ -193,9 +195,10 @@ function ingestSensorCommunity(knex: Knex, input: Readable, options: IngestOptio
 export const sensorCommunityIngester: Ingester = {
   producer: 'community',
   format: 'sensor-community-json',
-  accepts: /\.json$/i,
+  description: 'Sensor.Community JSON, as data.sensor.community serves it (an array of readings with sensordatavalues)',
+  nameHint: /\.json$/i,
+  detect: (s) => (hasMembers(s, 'sensordatavalues', 'sensor') ? 3 : 0),
   ingest: ingestSensorCommunity,
 };
 
-// Sensor.Community first: a plain .json is its API dump; citizen GeoJSON files are named .geojson.
-export const ingesters: Ingester[] = [sensorCommunityIngester, citizenCsvIngester, { ...citizenGeojsonIngester, accepts: /\.geojson$/i }];
+export const ingesters: Ingester[] = [sensorCommunityIngester, citizenCsvIngester, citizenGeojsonIngester];

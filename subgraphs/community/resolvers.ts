@@ -26,6 +26,6 @@ export const resolvers: Resolvers = {
     ...contributionResolvers.Mutation,
     ...transparencyResolvers.Mutation,
     // One mutation for every community format: a file may create sensors or feed a contribution.
-    ingestCommunity: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestCommunity: (_, args, ctx) => ingestContent(ctx.db, ingesters, args, ctx.principal),
   },
 };

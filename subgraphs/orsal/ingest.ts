@@ -1,5 +1,6 @@
 import type { Ingester } from '../../lib/ingest/types.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
+import { hasColumns } from '../../lib/ingest/detect.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
 import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
 import { applySecrecy, storedRule } from './secrecy.ts';
@@ -34,12 +35,15 @@ interface ValueRow {
 export const indicatorCsv: Ingester = {
   producer: 'orsal',
   format: 'indicators-csv',
-  accepts: /\.csv$/i,
-  ingest: (knex, input, options) => {
+  description: 'ORS indicator table, CSV (territory_code, territory_level, indicator, period, cases, population, rate…)',
+  nameHint: /\.csv$/i,
+  detect: (s) => (hasColumns(s, 'territory_code', 'territory_level', 'indicator', 'period') ? 3 : 0),
+  ingest: (knex, source, options) => {
     const touched = new Set<string>();
     return runIngestion<ValueRow>(knex, {
       producer: 'orsal',
       format: 'indicators-csv',
+      encoding: source.encoding,
       options,
       key: (r) => `${r.territory_code}|${r.indicator}|${r.period}`,
       write: (trx, batch) =>
@@ -57,7 +61,7 @@ export const indicatorCsv: Ingester = {
       rows: async function* (trx) {
         const indicators = new Set(((await trx('orsal.indicator').select('code')) as { code: string }[]).map((r) => r.code));
         let columns: Map<string, number> | undefined;
-        for await (const { line, fields } of readCsv(input)) {
+        for await (const { line, fields } of readCsv(source.text())) {
           if (!columns) {
             columns = readHeader(fields, COLUMNS, ['parent_code', 'source']);
             continue;

@@ -29,7 +29,7 @@ function readFilter(args: FilterArgs): HealthFilter {
 
 export const resolvers: Resolvers = {
   Mutation: {
-    ingestOrsal: (_, args, ctx) => ingestContent(ctx.db.knex, ingesters, args, ctx.principal),
+    ingestOrsal: (_, args, ctx) => ingestContent(ctx.db, ingesters, args, ctx.principal),
   },
   GeoJSON: GeoJSONScalar,
   AreaSelector: AreaSelectorScalar,

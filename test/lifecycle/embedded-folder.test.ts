@@ -41,7 +41,6 @@ describe('one process owns an embedded data folder', () => {
     ['a second hub', 'hub/index.ts', []],
     ['a subgraph alone', 'hub/subgraph.ts', ['atmo']],
     ['a seed', 'scripts/seed.ts', []],
-    ['an ingest', 'scripts/ingest.ts', ['atmo', 'seeds/samples/atmo-indice-sample.csv']],
     ['the ingest benchmark', 'bench/ingest.ts', []],
     ['the gateway alone', 'gateway/index.ts', []],
   ] as const)('refuses %s at once, naming the process that holds the folder', async (_, script, args) => {
@@ -52,6 +51,15 @@ describe('one process owns an embedded data folder', () => {
     const { data, errors } = await postGraphQL(first.url, STRASBOURG);
     expect(errors).toBeUndefined();
     expect(data.territory.name).toBe('Strasbourg');
+  });
+
+  it('hands an ingest to the hub that holds the folder, which writes it: the CLI never opens the folder itself', async () => {
+    const cli = spawnEntry('scripts/ingest.ts', ['atmo', 'seeds/samples/atmo-indice-sample.csv'], env);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output).toContain(`the hub (process ${first.hub.pid}) holds`);
+    expect(cli.output).toMatch(/atmo\/indice-csv .*: committed/);
+    const { data } = await postGraphQL(first.url, '{ territory(code: "67482") { airQuality(from: "2023-06-01", to: "2023-06-02") { date index } } }');
+    expect(data.territory.airQuality.length).toBeGreaterThan(0);
   });
 
   it('a hub killed with SIGKILL restarts on its folder with every acknowledged write', async () => {

@@ -122,9 +122,15 @@ describe('identities: no open field names who uploaded or moderated', () => {
 
   it("every producer's API upload keeps its token subject out of the open source", async () => {
     const seen: IngestOptions[] = [];
-    const recorder: Ingester = { producer: 'any', format: 'any', accepts: /./, ingest: async (_knex, _input, options) => (seen.push(options), { producer: 'any', format: 'any', committed: true, read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [] }) };
+    const recorder: Ingester = {
+      producer: 'any',
+      format: 'any',
+      description: 'records what it is given',
+      detect: () => 3,
+      ingest: async (_knex, _source, options) => (seen.push(options), { producer: 'any', format: 'any', encoding: 'utf-8', committed: true, read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: [], rejected: [] }),
+    };
     const principal = { kind: 'user', subject: 'orsal-feed@ors-grandest.example.org', client: null, scopes: new Set(['producer:orsal']), tokenId: null } as const;
-    await ingestContent(knex, [recorder], { format: 'any', content: '' }, principal);
+    await ingestContent({ knex, engine: 'postgres', close: async () => {} }, [recorder], { format: 'any', content: '' }, principal);
     expect(seen[0]).toMatchObject({ actor: principal.subject, source: 'upload through the TIGA API' });
 
     const atmo = await gatewayQuery(`{ territory(code: "67482") { airQuality(from: "${ATMO_DAY}", to: "${ATMO_DAY}") { source } urban(year: ${ADEUS_YEAR}) { source } } }`);

@@ -294,36 +294,6 @@ export type CommuneGroundwater = {
   pointsExceedingLimits: Array<Scalars['ID']['output']>;
 };
 
-/** What an ingestion did. `inserted + updated + unchanged` rows were accepted; when `rejected` is not empty and the import was not partial, nothing was written. */
-export type IngestReport = {
-  __typename?: 'IngestReport';
-  /** The producer whose subgraph received the file (e.g. "atmo"). */
-  producer: Scalars['String']['output'];
-  /** The format the file was read as (e.g. "indice-atmo-csv"). */
-  format: Scalars['String']['output'];
-  /** True when the accepted rows were written; false when the file was refused as a whole. */
-  committed: Scalars['Boolean']['output'];
-  /** Rows (CSV lines after the header, JSON elements, GeoJSON features) read from the file. */
-  read: Scalars['Int']['output'];
-  /** Rows that were new. */
-  inserted: Scalars['Int']['output'];
-  /** Rows that existed with other values and were updated. */
-  updated: Scalars['Int']['output'];
-  /** Rows that existed with the same values (a re-import changes nothing). */
-  unchanged: Scalars['Int']['output'];
-  /** Rows that were not imported, with their line or element number and the reason. */
-  rejected: Array<RejectedRow>;
-};
-
-/** A row of an ingested file that was not imported. */
-export type RejectedRow = {
-  __typename?: 'RejectedRow';
-  /** 1-based line number for CSV (the header is line 1), or 1-based element/feature number for JSON and GeoJSON. */
-  line: Scalars['Int']['output'];
-  /** Why the row was refused. */
-  reason: Scalars['String']['output'];
-};
-
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -337,9 +307,57 @@ export type Mutation = {
 
 
 export type MutationIngestApronaArgs = {
-  format: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['String']['input']>;
   content: Scalars['String']['input'];
   partial?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * What an ingestion did. `inserted + updated + unchanged` rows were accepted and `skipped` rows were left out
+ * for a counted reason; when `rejected` is not empty and the import was not partial, nothing was written.
+ */
+export type IngestReport = {
+  __typename?: 'IngestReport';
+  /** The producer whose subgraph received the file (e.g. "atmo"). */
+  producer: Scalars['String']['output'];
+  /** The format the file was read as, recognised from its content (e.g. "lcsqa-e2-csv"). */
+  format: Scalars['String']['output'];
+  /** The encoding the file was decoded from: "utf-8" (checked), or the one the producer declared. */
+  encoding: Scalars['String']['output'];
+  /** True when the accepted rows were written; false when the file was refused as a whole. */
+  committed: Scalars['Boolean']['output'];
+  /** Rows (CSV lines after the header, JSON elements, GeoJSON features) read from the file. */
+  read: Scalars['Int']['output'];
+  /** Rows that were new. */
+  inserted: Scalars['Int']['output'];
+  /** Rows that existed with other values and were updated. */
+  updated: Scalars['Int']['output'];
+  /** Rows that existed with the same values (a re-import changes nothing). */
+  unchanged: Scalars['Int']['output'];
+  /** Rows left out on purpose, counted by reason (a station the hub does not know, an indoor sensor, a sensor's error value…): they do not refuse the file. */
+  skipped: Array<SkippedRows>;
+  /** Rows that were not imported, with their line or element number and the reason. */
+  rejected: Array<RejectedRow>;
+};
+
+/** A row of an ingested file that was not imported. */
+export type RejectedRow = {
+  __typename?: 'RejectedRow';
+  /** 1-based line number for CSV (the header is line 1), or 1-based element/feature number for JSON and GeoJSON. */
+  line: Scalars['Int']['output'];
+  /** Why the row was refused. */
+  reason: Scalars['String']['output'];
+};
+
+/** Rows of an ingested file left out for one reason. */
+export type SkippedRows = {
+  __typename?: 'SkippedRows';
+  /** Why they were left out. */
+  reason: Scalars['String']['output'];
+  /** How many rows. */
+  count: Scalars['Int']['output'];
+  /** The first of their line (or element) numbers, at most 10. */
+  lines: Array<Scalars['Int']['output']>;
 };
 
 
@@ -470,9 +488,10 @@ export type ResolversTypes = {
   GroundwaterAssessment: GroundwaterAssessment;
   GroundwaterParameterStatus: ResolverTypeWrapper<ParameterStatus>;
   CommuneGroundwater: ResolverTypeWrapper<Omit<CommuneGroundwater, 'points'> & { points: Array<ResolversTypes['GroundwaterPoint']> }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SkippedRows: ResolverTypeWrapper<SkippedRows>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -497,9 +516,10 @@ export type ResolversParentTypes = {
   GroundwaterStatus: Status;
   GroundwaterParameterStatus: ParameterStatus;
   CommuneGroundwater: Omit<CommuneGroundwater, 'points'> & { points: Array<ResolversParentTypes['GroundwaterPoint']> };
+  Mutation: Record<PropertyKey, never>;
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
-  Mutation: Record<PropertyKey, never>;
+  SkippedRows: SkippedRows;
 };
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
@@ -607,14 +627,20 @@ export type CommuneGroundwaterResolvers<ContextType = Context, ParentType extend
   pointsExceedingLimits?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  ingestAprona?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestApronaArgs, 'content' | 'partial'>>;
+};
+
 export type IngestReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IngestReport'] = ResolversParentTypes['IngestReport']> = {
   producer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  encoding?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   committed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<Array<ResolversTypes['SkippedRows']>, ParentType, ContextType>;
   rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
 };
 
@@ -623,8 +649,10 @@ export type RejectedRowResolvers<ContextType = Context, ParentType extends Resol
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  ingestAprona?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestApronaArgs, 'format' | 'content' | 'partial'>>;
+export type SkippedRowsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SkippedRows'] = ResolversParentTypes['SkippedRows']> = {
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = Context> = {
@@ -643,8 +671,9 @@ export type Resolvers<ContextType = Context> = {
   GroundwaterStatus?: GroundwaterStatusResolvers<ContextType>;
   GroundwaterParameterStatus?: GroundwaterParameterStatusResolvers<ContextType>;
   CommuneGroundwater?: CommuneGroundwaterResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   IngestReport?: IngestReportResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
-  Mutation?: MutationResolvers<ContextType>;
+  SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 

@@ -197,7 +197,7 @@ export type MutationModerateSensorsArgs = {
 
 /** Writes of the community subgraph. Every mutation runs in one database transaction. */
 export type MutationIngestCommunityArgs = {
-  format: Scalars['String']['input'];
+  format?: InputMaybe<Scalars['String']['input']>;
   content: Scalars['String']['input'];
   partial?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -319,36 +319,6 @@ export type DatasetRequest = {
   synthetic: Scalars['Boolean']['output'];
   /** Who asked (token subject). Restricted: needs scope community:restricted or community:moderate. */
   requestedBy?: Maybe<Scalars['String']['output']>;
-};
-
-/** What an ingestion did. `inserted + updated + unchanged` rows were accepted; when `rejected` is not empty and the import was not partial, nothing was written. */
-export type IngestReport = {
-  __typename?: 'IngestReport';
-  /** The producer whose subgraph received the file (e.g. "atmo"). */
-  producer: Scalars['String']['output'];
-  /** The format the file was read as (e.g. "indice-atmo-csv"). */
-  format: Scalars['String']['output'];
-  /** True when the accepted rows were written; false when the file was refused as a whole. */
-  committed: Scalars['Boolean']['output'];
-  /** Rows (CSV lines after the header, JSON elements, GeoJSON features) read from the file. */
-  read: Scalars['Int']['output'];
-  /** Rows that were new. */
-  inserted: Scalars['Int']['output'];
-  /** Rows that existed with other values and were updated. */
-  updated: Scalars['Int']['output'];
-  /** Rows that existed with the same values (a re-import changes nothing). */
-  unchanged: Scalars['Int']['output'];
-  /** Rows that were not imported, with their line or element number and the reason. */
-  rejected: Array<RejectedRow>;
-};
-
-/** A row of an ingested file that was not imported. */
-export type RejectedRow = {
-  __typename?: 'RejectedRow';
-  /** 1-based line number for CSV (the header is line 1), or 1-based element/feature number for JSON and GeoJSON. */
-  line: Scalars['Int']['output'];
-  /** Why the row was refused. */
-  reason: Scalars['String']['output'];
 };
 
 /** The metadata of a contributed dataset. */
@@ -711,6 +681,54 @@ export type DatasetEdge = {
   node: Dataset;
 };
 
+/**
+ * What an ingestion did. `inserted + updated + unchanged` rows were accepted and `skipped` rows were left out
+ * for a counted reason; when `rejected` is not empty and the import was not partial, nothing was written.
+ */
+export type IngestReport = {
+  __typename?: 'IngestReport';
+  /** The producer whose subgraph received the file (e.g. "atmo"). */
+  producer: Scalars['String']['output'];
+  /** The format the file was read as, recognised from its content (e.g. "lcsqa-e2-csv"). */
+  format: Scalars['String']['output'];
+  /** The encoding the file was decoded from: "utf-8" (checked), or the one the producer declared. */
+  encoding: Scalars['String']['output'];
+  /** True when the accepted rows were written; false when the file was refused as a whole. */
+  committed: Scalars['Boolean']['output'];
+  /** Rows (CSV lines after the header, JSON elements, GeoJSON features) read from the file. */
+  read: Scalars['Int']['output'];
+  /** Rows that were new. */
+  inserted: Scalars['Int']['output'];
+  /** Rows that existed with other values and were updated. */
+  updated: Scalars['Int']['output'];
+  /** Rows that existed with the same values (a re-import changes nothing). */
+  unchanged: Scalars['Int']['output'];
+  /** Rows left out on purpose, counted by reason (a station the hub does not know, an indoor sensor, a sensor's error value…): they do not refuse the file. */
+  skipped: Array<SkippedRows>;
+  /** Rows that were not imported, with their line or element number and the reason. */
+  rejected: Array<RejectedRow>;
+};
+
+/** A row of an ingested file that was not imported. */
+export type RejectedRow = {
+  __typename?: 'RejectedRow';
+  /** 1-based line number for CSV (the header is line 1), or 1-based element/feature number for JSON and GeoJSON. */
+  line: Scalars['Int']['output'];
+  /** Why the row was refused. */
+  reason: Scalars['String']['output'];
+};
+
+/** Rows of an ingested file left out for one reason. */
+export type SkippedRows = {
+  __typename?: 'SkippedRows';
+  /** Why they were left out. */
+  reason: Scalars['String']['output'];
+  /** How many rows. */
+  count: Scalars['Int']['output'];
+  /** The first of their line (or element) numbers, at most 10. */
+  lines: Array<Scalars['Int']['output']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -830,8 +848,6 @@ export type ResolversTypes = {
   DecisionStep: ResolverTypeWrapper<DecisionStep>;
   DatasetRequestStatus: DatasetRequestStatus;
   DatasetRequest: ResolverTypeWrapper<DatasetRequestRecord>;
-  IngestReport: ResolverTypeWrapper<IngestReport>;
-  RejectedRow: ResolverTypeWrapper<RejectedRow>;
   ContributionInput: ContributionInput;
   Contribution: ResolverTypeWrapper<ContributionRecord>;
   ContributionStatusChange: ResolverTypeWrapper<StatusChangeRecord>;
@@ -854,6 +870,9 @@ export type ResolversTypes = {
   DatasetProducer: ResolverTypeWrapper<DatasetProducer>;
   DatasetConnection: ResolverTypeWrapper<Omit<DatasetConnection, 'edges'> & { edges: Array<ResolversTypes['DatasetEdge']> }>;
   DatasetEdge: ResolverTypeWrapper<Omit<DatasetEdge, 'node'> & { node: ResolversTypes['Dataset'] }>;
+  IngestReport: ResolverTypeWrapper<IngestReport>;
+  RejectedRow: ResolverTypeWrapper<RejectedRow>;
+  SkippedRows: ResolverTypeWrapper<SkippedRows>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -872,8 +891,6 @@ export type ResolversParentTypes = {
   DecisionProcess: DecisionProcessRecord;
   DecisionStep: DecisionStep;
   DatasetRequest: DatasetRequestRecord;
-  IngestReport: IngestReport;
-  RejectedRow: RejectedRow;
   ContributionInput: ContributionInput;
   Contribution: ContributionRecord;
   ContributionStatusChange: StatusChangeRecord;
@@ -893,6 +910,9 @@ export type ResolversParentTypes = {
   DatasetProducer: DatasetProducer;
   DatasetConnection: Omit<DatasetConnection, 'edges'> & { edges: Array<ResolversParentTypes['DatasetEdge']> };
   DatasetEdge: Omit<DatasetEdge, 'node'> & { node: ResolversParentTypes['Dataset'] };
+  IngestReport: IngestReport;
+  RejectedRow: RejectedRow;
+  SkippedRows: SkippedRows;
 };
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
@@ -923,7 +943,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   moderateContribution?: Resolver<ResolversTypes['Contribution'], ParentType, ContextType, RequireFields<MutationModerateContributionArgs, 'id' | 'decision'>>;
   moderateSensor?: Resolver<ResolversTypes['ValidationStatus'], ParentType, ContextType, RequireFields<MutationModerateSensorArgs, 'id' | 'decision'>>;
   moderateSensors?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationModerateSensorsArgs, 'ids' | 'decision'>>;
-  ingestCommunity?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestCommunityArgs, 'format' | 'content' | 'partial'>>;
+  ingestCommunity?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestCommunityArgs, 'content' | 'partial'>>;
   requestDataset?: Resolver<ResolversTypes['DatasetRequest'], ParentType, ContextType, RequireFields<MutationRequestDatasetArgs, 'title' | 'description'>>;
   voteForDatasetRequest?: Resolver<ResolversTypes['DatasetRequest'], ParentType, ContextType, RequireFields<MutationVoteForDatasetRequestArgs, 'id'>>;
   setDatasetRequestStatus?: Resolver<ResolversTypes['DatasetRequest'], ParentType, ContextType, RequireFields<MutationSetDatasetRequestStatusArgs, 'id' | 'status'>>;
@@ -973,22 +993,6 @@ export type DatasetRequestResolvers<ContextType = Context, ParentType extends Re
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   synthetic?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   requestedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-};
-
-export type IngestReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IngestReport'] = ResolversParentTypes['IngestReport']> = {
-  producer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  committed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
-};
-
-export type RejectedRowResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RejectedRow'] = ResolversParentTypes['RejectedRow']> = {
-  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ContributionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Contribution'] = ResolversParentTypes['Contribution']> = {
@@ -1128,6 +1132,30 @@ export type DatasetEdgeResolvers<ContextType = Context, ParentType extends Resol
   node?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType>;
 };
 
+export type IngestReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IngestReport'] = ResolversParentTypes['IngestReport']> = {
+  producer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  encoding?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  committed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<Array<ResolversTypes['SkippedRows']>, ParentType, ContextType>;
+  rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
+};
+
+export type RejectedRowResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RejectedRow'] = ResolversParentTypes['RejectedRow']> = {
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SkippedRowsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SkippedRows'] = ResolversParentTypes['SkippedRows']> = {
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = Context> = {
   GeoJSON?: GraphQLScalarType;
   AreaSelector?: GraphQLScalarType;
@@ -1138,8 +1166,6 @@ export type Resolvers<ContextType = Context> = {
   DecisionProcess?: DecisionProcessResolvers<ContextType>;
   DecisionStep?: DecisionStepResolvers<ContextType>;
   DatasetRequest?: DatasetRequestResolvers<ContextType>;
-  IngestReport?: IngestReportResolvers<ContextType>;
-  RejectedRow?: RejectedRowResolvers<ContextType>;
   Contribution?: ContributionResolvers<ContextType>;
   ContributionStatusChange?: ContributionStatusChangeResolvers<ContextType>;
   Area?: AreaResolvers<ContextType>;
@@ -1158,5 +1184,8 @@ export type Resolvers<ContextType = Context> = {
   DatasetProducer?: DatasetProducerResolvers<ContextType>;
   DatasetConnection?: DatasetConnectionResolvers<ContextType>;
   DatasetEdge?: DatasetEdgeResolvers<ContextType>;
+  IngestReport?: IngestReportResolvers<ContextType>;
+  RejectedRow?: RejectedRowResolvers<ContextType>;
+  SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 

@@ -142,7 +142,7 @@ export async function insertPendingSensors(
 }
 
 /** The owners of the known sensors among `ids` (null: an external network's sensor); unknown ids are absent. */
-export async function sensorOwners(trx: Knex.Transaction, ids: readonly string[]): Promise<Map<string, string | null>> {
+export async function sensorOwners(trx: Knex, ids: readonly string[]): Promise<Map<string, string | null>> {
   const rows: Row[] = ids.length === 0 ? [] : await trx.select('id', 'owner_subject').from('community.sensor').whereIn('id', ids as string[]);
   return new Map(rows.map((row) => [row.id as string, row.owner_subject as string | null]));
 }

@@ -190,13 +190,31 @@ export type HealthRecord = {
   synthetic: Scalars['Boolean']['output'];
 };
 
-/** What an ingestion did. `inserted + updated + unchanged` rows were accepted; when `rejected` is not empty and the import was not partial, nothing was written. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Ingests a file in one of ORSAL's native formats: indicators-csv. Upserts on natural keys, in one transaction: all or nothing unless `partial`. Territory codes are checked for form (5-character commune, 9-character IRIS, 9-digit SIREN), not against ADEUS's referential; the indicator must be one ORSAL defines. Restricted: needs scope producer:orsal. */
+  ingestOrsal: IngestReport;
+};
+
+
+export type MutationIngestOrsalArgs = {
+  format?: InputMaybe<Scalars['String']['input']>;
+  content: Scalars['String']['input'];
+  partial?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * What an ingestion did. `inserted + updated + unchanged` rows were accepted and `skipped` rows were left out
+ * for a counted reason; when `rejected` is not empty and the import was not partial, nothing was written.
+ */
 export type IngestReport = {
   __typename?: 'IngestReport';
   /** The producer whose subgraph received the file (e.g. "atmo"). */
   producer: Scalars['String']['output'];
-  /** The format the file was read as (e.g. "indice-atmo-csv"). */
+  /** The format the file was read as, recognised from its content (e.g. "lcsqa-e2-csv"). */
   format: Scalars['String']['output'];
+  /** The encoding the file was decoded from: "utf-8" (checked), or the one the producer declared. */
+  encoding: Scalars['String']['output'];
   /** True when the accepted rows were written; false when the file was refused as a whole. */
   committed: Scalars['Boolean']['output'];
   /** Rows (CSV lines after the header, JSON elements, GeoJSON features) read from the file. */
@@ -207,6 +225,8 @@ export type IngestReport = {
   updated: Scalars['Int']['output'];
   /** Rows that existed with the same values (a re-import changes nothing). */
   unchanged: Scalars['Int']['output'];
+  /** Rows left out on purpose, counted by reason (a station the hub does not know, an indoor sensor, a sensor's error value…): they do not refuse the file. */
+  skipped: Array<SkippedRows>;
   /** Rows that were not imported, with their line or element number and the reason. */
   rejected: Array<RejectedRow>;
 };
@@ -220,17 +240,15 @@ export type RejectedRow = {
   reason: Scalars['String']['output'];
 };
 
-export type Mutation = {
-  __typename?: 'Mutation';
-  /** Ingests a file in one of ORSAL's native formats: indicators-csv. Upserts on natural keys, in one transaction: all or nothing unless `partial`. Territory codes are checked for form (5-character commune, 9-character IRIS, 9-digit SIREN), not against ADEUS's referential; the indicator must be one ORSAL defines. Restricted: needs scope producer:orsal. */
-  ingestOrsal: IngestReport;
-};
-
-
-export type MutationIngestOrsalArgs = {
-  format: Scalars['String']['input'];
-  content: Scalars['String']['input'];
-  partial?: InputMaybe<Scalars['Boolean']['input']>;
+/** Rows of an ingested file left out for one reason. */
+export type SkippedRows = {
+  __typename?: 'SkippedRows';
+  /** Why they were left out. */
+  reason: Scalars['String']['output'];
+  /** How many rows. */
+  count: Scalars['Int']['output'];
+  /** The first of their line (or element) numbers, at most 10. */
+  lines: Array<Scalars['Int']['output']>;
 };
 
 
@@ -341,9 +359,10 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   HealthTerritoryLevel: HealthTerritoryLevel;
   HealthRecord: ResolverTypeWrapper<HealthRecord>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SkippedRows: ResolverTypeWrapper<SkippedRows>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -361,9 +380,10 @@ export type ResolversParentTypes = {
   HealthValue: HealthValue;
   Int: Scalars['Int']['output'];
   HealthRecord: HealthRecord;
+  Mutation: Record<PropertyKey, never>;
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
-  Mutation: Record<PropertyKey, never>;
+  SkippedRows: SkippedRows;
 };
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
@@ -433,14 +453,20 @@ export type HealthRecordResolvers<ContextType = Context, ParentType extends Reso
   synthetic?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  ingestOrsal?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestOrsalArgs, 'content' | 'partial'>>;
+};
+
 export type IngestReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IngestReport'] = ResolversParentTypes['IngestReport']> = {
   producer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  encoding?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   committed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<Array<ResolversTypes['SkippedRows']>, ParentType, ContextType>;
   rejected?: Resolver<Array<ResolversTypes['RejectedRow']>, ParentType, ContextType>;
 };
 
@@ -449,8 +475,10 @@ export type RejectedRowResolvers<ContextType = Context, ParentType extends Resol
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  ingestOrsal?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestOrsalArgs, 'format' | 'content' | 'partial'>>;
+export type SkippedRowsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SkippedRows'] = ResolversParentTypes['SkippedRows']> = {
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = Context> = {
@@ -462,8 +490,9 @@ export type Resolvers<ContextType = Context> = {
   HealthConfidenceInterval?: HealthConfidenceIntervalResolvers<ContextType>;
   HealthValue?: HealthValueResolvers<ContextType>;
   HealthRecord?: HealthRecordResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   IngestReport?: IngestReportResolvers<ContextType>;
   RejectedRow?: RejectedRowResolvers<ContextType>;
-  Mutation?: MutationResolvers<ContextType>;
+  SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 
