@@ -11,6 +11,7 @@ import { producerNamed } from '../subgraphs/registry.ts';
 import { SEEDERS } from '../seeds/index.ts';
 import { loadReferential } from '../seeds/referential.ts';
 import type { SeedReport } from '../seeds/types.ts';
+import { pullOnce, readSources } from '../lib/ingest/pull.ts';
 
 /** What an entry point asks of the boot path. */
 export interface BootSpec {
@@ -130,4 +131,30 @@ export function scheduleJobs(booted: Booted, apiUrl: string, firstDelayMs = 5_00
       });
     }
   }
+}
+
+/**
+ * Pulls the web sources declared for the producers this process serves (`TIGA_SOURCES`), each on its own
+ * schedule: once shortly after start-up, then every `everyMinutes`. A failure is recorded in the ingest
+ * history and retried at the next run.
+ */
+export function schedulePulls(booted: Booted): void {
+  if (!booted.config.sourcesFile) return;
+  const sources = readSources(booted.config.sourcesFile).filter((s) => booted.producers.some((p) => p.name === s.producer));
+  for (const source of sources) {
+    const producer = booted.producers.find((p) => p.name === source.producer)!;
+    const run = () =>
+      pullOnce(booted.dbs.of(producer.name), producer, source)
+        .then((outcome) => booted.log(`pull ${producer.name}/${source.name}: ${outcome.status}${outcome.report ? ` (inserted ${outcome.report.inserted}, updated ${outcome.report.updated})` : ''}${outcome.error ? `: ${outcome.error}` : ''}`))
+        .catch((error: Error) => booted.log(`pull ${producer.name}/${source.name} failed: ${error.message}`));
+    const first = setTimeout(run, 10_000);
+    const every = setInterval(run, source.everyMinutes * 60_000);
+    first.unref();
+    every.unref();
+    booted.lifecycle.onStop(`${producer.name}/${source.name} pulls`, () => {
+      clearTimeout(first);
+      clearInterval(every);
+    });
+  }
+  booted.log(`pulling ${sources.length} source(s) from ${booted.config.sourcesFile}`);
 }

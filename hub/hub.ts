@@ -6,7 +6,7 @@ import { Lifecycle } from '../lib/runtime/lifecycle.ts';
 import { createGatewayApp } from '../gateway/gateway.ts';
 import { PRODUCERS, PRODUCER_NAMES } from '../subgraphs/registry.ts';
 import type { SeedReport } from '../seeds/types.ts';
-import { bootProducers, scheduleJobs, serveProducers } from './boot.ts';
+import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
 
 export interface HubOptions {
   /** An already open database all subgraphs share (tests); the hub then neither opens nor closes one. */
@@ -66,6 +66,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
 
     // Jobs read the hub's own public API (e.g. sensor quality control reads ATMO's stations there).
     scheduleJobs(booted, gateway.url);
+    schedulePulls(booted);
     return {
       gatewayUrl: gateway.url,
       subgraphs,

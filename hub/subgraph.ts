@@ -2,7 +2,7 @@ import { loadConfig } from '../lib/config.ts';
 import { runMain, UserFacingError } from '../lib/runtime/lifecycle.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { PRODUCER_NAMES, producerNamed } from '../subgraphs/registry.ts';
-import { bootProducers, scheduleJobs, serveProducers } from './boot.ts';
+import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
 
 // `npm run subgraph -- atmo`: one producer alone, on <NAME>_DATABASE_URL / DATABASE_URL or the embedded folder.
 runMain(async (lifecycle) => {
@@ -21,4 +21,5 @@ runMain(async (lifecycle) => {
   const served = await serveProducers(booted, await verifierFromConfig(config));
   log(`subgraph ${name} on ${served[name]!.url}`);
   scheduleJobs(booted, config.apiUrl);
+  schedulePulls(booted);
 });

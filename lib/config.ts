@@ -52,6 +52,8 @@ export interface Config {
   apiUrl: string;
   /** `TIGA_SHUTDOWN_TIMEOUT_SECONDS`: how long SIGTERM/SIGINT waits for in-flight requests before closing them. @default 10 */
   shutdownTimeoutMs: number;
+  /** `TIGA_SOURCES`: a YAML file of the sources producers publish on the web, pulled on a schedule (lib/ingest/pull.ts). @default undefined: none */
+  sourcesFile: string | undefined;
   /** `TIGA_TOKEN`: the bearer token `npm run ingest -- --hub <url>` pushes files with. @default undefined */
   ingestToken: string | undefined;
   /** `TIGA_DB_POOL_MAX`: connections per PostgreSQL pool (one pool per distinct database URL per process). @default 10 */
@@ -120,6 +122,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     shutdownTimeoutMs: intFrom(env, 'TIGA_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
     poolMax: intFrom(env, 'TIGA_DB_POOL_MAX', 10, { min: 1 }),
     ingestToken: env.TIGA_TOKEN || undefined,
+    sourcesFile: env.TIGA_SOURCES ? path.resolve(PROJECT_ROOT, env.TIGA_SOURCES) : undefined,
     auth: {
       jwks: env.TIGA_JWKS || undefined,
       issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import { AUDIT_MIGRATIONS } from '../lib/audit.ts';
+import { INGEST_MIGRATIONS } from '../lib/ingest/history.ts';
 import type { Migration } from '../lib/migrate.ts';
 import { PRODUCERS } from '../subgraphs/registry.ts';
 
@@ -20,6 +21,7 @@ export type MigrationLock = Record<string, Record<string, string>>;
 export function migrationFiles(): { schema: string; name: string; file: string }[] {
   const sources: { schema: string; folder: string; migrations: Migration[] }[] = [
     { schema: 'audit', folder: path.join(PROJECT_ROOT, 'lib', 'audit-migrations'), migrations: AUDIT_MIGRATIONS },
+    { schema: 'ingest', folder: path.join(PROJECT_ROOT, 'lib', 'ingest', 'migrations'), migrations: INGEST_MIGRATIONS },
     ...PRODUCERS.map((p) => ({ schema: p.name, folder: path.join(PROJECT_ROOT, 'subgraphs', p.name, 'migrations'), migrations: p.migrations })),
   ];
   return sources.flatMap(({ schema, folder, migrations }) => migrations.map((m) => ({ schema, name: m.name, file: path.join(folder, `${m.name}.ts`) })));

@@ -4,8 +4,14 @@ import { openSource, type Reopen } from './source.ts';
 import type { Ingester, IngestOptions, IngestReport } from './types.ts';
 import { mappedSource } from './mapping.ts';
 import { IngestFileError } from './errors.ts';
+import { recordRun, type Channel, type RunRecord } from './history.ts';
+import { causeOf } from './runner.ts';
 
 export interface IngestRequest extends Omit<IngestOptions, 'commit'> {
+  /** What brought the file, for the ingest history. @default cli */
+  channel?: Channel;
+  /** Extra facts for the history of a scheduled pull. */
+  pull?: { url: string; etag: string | null; lastModified: string | null };
   /** The format to read the file as; recognised from its content when absent. */
   format?: string;
   /** The file's name: a hint only. */
@@ -21,6 +27,35 @@ export interface IngestRequest extends Omit<IngestOptions, 'commit'> {
  * embedded database, whose single session also serves every reader.
  */
 export async function ingestInto(db: Database, ingesters: readonly Ingester[], reopen: Reopen, request: IngestRequest): Promise<IngestReport> {
+  const startedAt = new Date();
+  const producer = ingesters[0]?.producer ?? '?';
+  const history = (status: RunRecord['status'], report?: IngestReport, error?: string) =>
+    recordRun(db.knex, {
+      producer,
+      channel: request.channel ?? 'cli',
+      sourceName: request.fileName,
+      url: request.pull?.url,
+      status,
+      report,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      etag: request.pull?.etag,
+      lastModified: request.pull?.lastModified,
+      error,
+      actor: request.actor,
+    });
+  let report: IngestReport;
+  try {
+    report = await read(db, ingesters, reopen, request);
+  } catch (error) {
+    await history('failed', undefined, causeOf(error)).catch(() => {});
+    throw error;
+  }
+  await history(report.committed ? 'committed' : 'refused', report);
+  return report;
+}
+
+async function read(db: Database, ingesters: readonly Ingester[], reopen: Reopen, request: IngestRequest): Promise<IngestReport> {
   const encoding = request.mapping?.encoding ?? request.encoding;
   let ingester: Ingester;
   let source;

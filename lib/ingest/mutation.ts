@@ -29,6 +29,7 @@ export async function ingestContent(db: Database, ingesters: readonly Ingester[]
   if (principal.kind !== 'user') throw unauthenticated('ingesting a file needs a token');
   try {
     return await ingestInto(db, ingesters, fromString(args.content), {
+      channel: 'mutation',
       format: args.format ?? undefined,
       partial: args.partial ?? false,
       actor: principal.subject,

@@ -65,6 +65,7 @@ export function ingestRoute(options: IngestRouteOptions): express.Router {
     try {
       await pipeline(req, fs.createWriteStream(spool));
       const report = await ingestInto(options.db, options.ingesters, fromFile(spool), {
+        channel: 'push',
         format: text(req.query.format),
         encoding: text(req.query.encoding),
         fileName: text(req.query.name),

@@ -7,3 +7,5 @@ export type { AuditRow };
 export function accessLogPage(knex: Knex, filter: { subject: string | null; limit: number; beforeId: number | null }): Promise<AuditRow[]> {
   return readAccessLog(knex, { subject: filter.subject, limit: filter.limit + 1, beforeId: filter.beforeId });
 }
+
+export { runsOf, type RunRow } from '../../lib/ingest/history.ts';

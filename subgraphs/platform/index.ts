@@ -15,5 +15,6 @@ export const platform = defineProducer({
   createLoaders,
   typeMappers: {
     AccessRecord: './datasource.ts#AuditRow',
+    IngestRun: './datasource.ts#RunRow',
   },
 });

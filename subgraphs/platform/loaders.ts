@@ -1,11 +1,12 @@
 import type { Database } from '../../lib/db.ts';
 import type { ProducerContext } from '../../lib/producer.ts';
-import { accessLogPage } from './datasource.ts';
+import { accessLogPage, runsOf } from './datasource.ts';
 
 /** The platform subgraph resolves no entities, so it batches nothing; its one list reads one page per request. */
 export function createLoaders(db: Database) {
   return {
     accessLogPage: (filter: Parameters<typeof accessLogPage>[1]) => accessLogPage(db.knex, filter),
+    ingestRuns: (filter: Parameters<typeof runsOf>[1]) => runsOf(db.knex, filter),
   };
 }
 

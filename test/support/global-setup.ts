@@ -7,7 +7,7 @@ export default async function resetDatabase(): Promise<void> {
   if (!url) return;
   const db = openPostgres(url, 1);
   try {
-    for (const schema of [...PRODUCER_NAMES, 'audit']) await db.knex.raw('drop schema if exists ?? cascade', [schema]);
+    for (const schema of [...PRODUCER_NAMES, 'audit', 'ingest']) await db.knex.raw('drop schema if exists ?? cascade', [schema]);
   } finally {
     await db.close();
   }
