@@ -2,7 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import fetch from 'node-fetch';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -45,6 +45,9 @@ export const QUERY_LIMITS = {
   maxCost: 20_000,
 };
 
+/** Apollo Server reports usage and schemas to Apollo when APOLLO_KEY is set: never from here. */
+const noReporting = () => [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()];
+
 // One pool of keep-alive sockets per gateway: opening a TCP connection per subgraph fetch halves throughput.
 const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
@@ -53,6 +56,10 @@ const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
 export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext> }> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
+  // @apollo/gateway otherwise exports usage metrics to Apollo's servers and, to label them, probes the cloud
+  // metadata endpoints of AWS, GCP, Azure and Alibaba. Nothing here calls home: forced off, whatever the
+  // environment says (test/protection/no-call-home.test.ts watches every socket the hub opens).
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const apolloGateway = new ApolloGateway({
     supergraphSdl: prepareSupergraphForGateway(supergraphSdl),
     buildService: ({ name, url }) =>
@@ -102,7 +109,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors, ApolloServerPluginLandingPageDisabled()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors, ApolloServerPluginLandingPageDisabled(), ...noReporting()],
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [...armor.validationRules],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },

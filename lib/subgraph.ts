@@ -1,6 +1,6 @@
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
@@ -107,6 +107,9 @@ export async function createSubgraphApp(
       ApolloServerPluginInlineTraceDisabled(),
       // Apollo's landing page loads from Apollo's CDN, and a subgraph is no place to explore the schema.
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing here calls home, even with an APOLLO_KEY in the environment.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       auditRestrictedReads(service, log),
       ...(options.plugins ?? []),
     ],

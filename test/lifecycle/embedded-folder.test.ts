@@ -16,11 +16,22 @@ import { anyPorts, spawnCommand, spawnEntry, type Service } from '../support/pro
  */
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-lifecycle-'));
 // A generous drain deadline: this machine may be busy with other tests; the point is that none is cut.
-const env = { TIGA_DATA_DIR: folder, TIGA_SHUTDOWN_TIMEOUT_SECONDS: '120', ...anyPorts(PRODUCER_NAMES) };
+// Every process is watched for connections beyond this machine (test/support/outbound-watch.mjs), with an
+// Apollo key in the environment that would make a careless Apollo Server report usage.
+const env = {
+  TIGA_DATA_DIR: folder,
+  TIGA_SHUTDOWN_TIMEOUT_SECONDS: '120',
+  NODE_OPTIONS: `--import ${path.resolve(import.meta.dirname, '../support/outbound-watch.mjs')}`,
+  APOLLO_KEY: 'service:tiga-test:not-a-real-key',
+  APOLLO_GRAPH_REF: 'tiga-test@current',
+  ...anyPorts(PRODUCER_NAMES),
+};
+const spawned: Service[] = [];
+const watched = (service: Service) => (spawned.push(service), service);
 const STRASBOURG = '{ territory(code: "67482") { name airStations { id } } }';
 
 async function startHub(): Promise<{ hub: Service; url: string }> {
-  const hub = spawnEntry('hub/index.ts', [], env);
+  const hub = watched(spawnEntry('hub/index.ts', [], env));
   const [, url] = (await hub.waitFor(/ready in \d+ ms .* — (\S+)/, 180_000)) as [string, string];
   return { hub, url };
 }
@@ -44,7 +55,7 @@ describe('one process owns an embedded data folder', () => {
     ['the ingest benchmark', 'bench/ingest.ts', []],
     ['the gateway alone', 'gateway/index.ts', []],
   ] as const)('refuses %s at once, naming the process that holds the folder', async (_, script, args) => {
-    const second = spawnEntry(script, [...args], { ...env, BENCH_INGEST_MB: '1' });
+    const second = watched(spawnEntry(script, [...args], { ...env, BENCH_INGEST_MB: '1' }));
     expect(await second.exited).not.toBe(0);
     expect(second.output).toContain(`data folder in use by process ${first.hub.pid}`);
     // The holder never noticed: it still answers from the folder.
@@ -54,7 +65,7 @@ describe('one process owns an embedded data folder', () => {
   });
 
   it('hands an ingest to the hub that holds the folder, which writes it: the CLI never opens the folder itself', async () => {
-    const cli = spawnEntry('scripts/ingest.ts', ['atmo', 'seeds/samples/atmo-indice-sample.csv'], env);
+    const cli = watched(spawnEntry('scripts/ingest.ts', ['atmo', 'seeds/samples/atmo-indice-sample.csv'], env));
     expect(await cli.exited).toBe(0);
     expect(cli.output).toContain(`the hub (process ${first.hub.pid}) holds`);
     expect(cli.output).toMatch(/atmo\/indice-csv .*: committed/);
@@ -114,7 +125,7 @@ describe('one process owns an embedded data folder', () => {
   it('`npm start` stopped by a supervisor (SIGTERM to npm) stops node gracefully and leaves no process behind', async () => {
     first.hub.kill('SIGTERM');
     expect(await first.hub.exited).toBe(0);
-    const npm = spawnCommand('npm', ['start'], env);
+    const npm = watched(spawnCommand('npm', ['start'], env));
     await npm.waitFor(/ready in \d+ ms/, 180_000);
     const node = execFileSync('pgrep', ['-P', String(npm.pid)], { encoding: 'utf8' }).trim();
     npm.kill('SIGTERM');
@@ -122,5 +133,10 @@ describe('one process owns an embedded data folder', () => {
     expect(npm.output).toContain('SIGTERM: stopping');
     expect(() => process.kill(Number(node), 0)).toThrow();
     expect(fs.existsSync(path.join(folder, 'pglite.lock'))).toBe(false);
+  });
+
+  it('no process ever resolved or reached a host beyond this machine (no telemetry, no cloud metadata probe)', () => {
+    expect(spawned.length).toBeGreaterThan(8);
+    expect(spawned.flatMap((s) => s.output.split('\n').filter((line) => line.startsWith('TIGA-OUTBOUND')))).toEqual([]);
   });
 });
