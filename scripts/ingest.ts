@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { loadConfig } from '../lib/config.ts';
 import type { Database } from '../lib/db.ts';
@@ -25,7 +25,7 @@ import { readMappingFile, type Mapping } from '../lib/ingest/mapping.ts';
 import { mappingsIn } from '../lib/ingest/route.ts';
 import { IngestFileError } from '../lib/ingest/errors.ts';
 import type { IngestReport } from '../lib/ingest/types.ts';
-import { PRODUCER_NAMES, producerNamed } from '../subgraphs/registry.ts';
+import { PRODUCER_NAMES, PRODUCERS, producerNamed } from '../subgraphs/registry.ts';
 import { bootProducers } from '../hub/boot.ts';
 
 export interface FileOptions {
@@ -82,6 +82,27 @@ export async function pushFile(gatewayUrl: string, producer: string, file: strin
   return parsed;
 }
 
+/**
+ * Every format and named mapping the hub reads, as a Markdown table (`npm run ingest -- --formats`): the
+ * README's table is this output (test/ingest/formats-doc.test.ts keeps them equal).
+ */
+export function formatsTable(): string {
+  const rows = ['| producer | `--format` | what it reads |', '|---|---|---|'];
+  for (const producer of PRODUCERS) {
+    for (const ingester of producer.ingest) rows.push(`| ${producer.name} | \`${ingester.format}\` | ${ingester.description.replace(/\|/g, '\\|')} |`);
+    const folder = producer.mappings && fileURLToPath(producer.mappings);
+    if (folder && fs.existsSync(folder)) {
+      for (const file of fs.readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+        const mapping = readMappingFile(path.join(folder, file));
+        // The first sentence: the mapping file says the rest.
+        const summary = (mapping.description ?? 'named mapping').split(/(?<=[.:])\s/)[0]!.replace(/[.:]$/, '');
+        rows.push(`| ${producer.name} | \`--mapping ${file.replace(/\.ya?ml$/, '')}\` | ${summary.replace(/\|/g, '\\|')} (read as \`${mapping.format}\`) |`);
+      }
+    }
+  }
+  return rows.join('\n');
+}
+
 function parseArgs(argv: string[]) {
   const valueOf = (flag: string) => {
     const at = argv.indexOf(flag);
@@ -112,6 +133,10 @@ function parseArgs(argv: string[]) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runMain(async (lifecycle) => {
+    if (process.argv.includes('--formats')) {
+      console.log(formatsTable());
+      return { done: true, exitCode: 0 };
+    }
     const { producer, file, hub, token, options } = parseArgs(process.argv.slice(2));
     const config = loadConfig();
     const definition = producerNamed(producer);

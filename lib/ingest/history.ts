@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Migration } from '../migrate.ts';
 import * as runs from './migrations/001_runs.ts';
 import type { IngestReport } from './types.ts';
+import { countIngestRun } from '../observability/metrics.ts';
 
 /** The ingest history's schema; every database that holds a producer holds it (like the audit log). */
 export const INGEST_MIGRATIONS: Migration[] = [runs];
@@ -46,6 +47,7 @@ export async function recordRun(knex: Knex, run: RunRecord): Promise<void> {
     error: run.error ?? null,
     actor: run.actor ?? null,
   });
+  countIngestRun(run);
 }
 
 /** The validators of the last pull of a source that brought its content (for a conditional request). */

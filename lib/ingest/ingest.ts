@@ -60,6 +60,10 @@ async function read(db: Database, ingesters: readonly Ingester[], reopen: Reopen
   let ingester: Ingester;
   let source;
   try {
+    // Two answers to one question: refuse rather than pick one silently.
+    if (request.mapping?.encoding && request.encoding && normalised(request.mapping.encoding) !== normalised(request.encoding)) {
+      throw new IngestFileError(0, `the mapping says the file is ${request.mapping.encoding} but the request says ${request.encoding}: say it once`);
+    }
     source = await openSource(reopen, { fileName: request.fileName, encoding });
     let format = request.format;
     if (request.mapping) {
@@ -78,3 +82,5 @@ async function read(db: Database, ingesters: readonly Ingester[], reopen: Reopen
 function refused(producer: string, format: string, encoding: string, error: IngestFileError): IngestReport {
   return { producer, format, encoding, committed: false, read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: [], rejected: [{ line: error.line, reason: error.message }] };
 }
+
+const normalised = (encoding: string) => encoding.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -8,6 +8,7 @@ import type { Database } from '../db.ts';
 import type { TokenVerifier } from '../auth/verify.ts';
 import { isAllowed, scopesOf, describeRule, type AccessRule } from '../auth/principal.ts';
 import { IngestFileError } from './errors.ts';
+import { countAuthFailure } from '../observability/metrics.ts';
 import { ingestInto } from './ingest.ts';
 import { parseMapping, readMappingFile, type Mapping } from './mapping.ts';
 import { causeOf } from './runner.ts';
@@ -45,6 +46,7 @@ export function ingestRoute(options: IngestRouteOptions): express.Router {
     try {
       principal = await options.verifier(req.headers.authorization);
     } catch (error) {
+      countAuthFailure(`subgraph:${options.producer}`);
       return void fail(401, 'UNAUTHENTICATED', (error as Error).message);
     }
     if (principal.kind !== 'user') return void fail(401, 'UNAUTHENTICATED', `pushing a file needs a token with ${describeRule(options.rule)}`);

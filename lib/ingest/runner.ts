@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { IngestOptions, IngestReport, RejectedRow } from './types.ts';
 import { IngestFileError, RowError } from './errors.ts';
+import { liftStatementTimeout } from '../db.ts';
 
 /**
  * What an ingester's reader yields per row: a value to write, a reason it was refused, or a reason it was
@@ -28,7 +29,11 @@ export interface Plan<T> {
   /** The natural key of a row: two rows of one batch never share it (a later one starts a new batch). */
   key(row: T): string;
   write(trx: Knex.Transaction, batch: T[]): Promise<UpsertCounts>;
-  /** Runs once after the last batch, inside a transaction (e.g. recomputing derived state). */
+  /**
+   * Runs once after the last row, in the same transaction as every row (e.g. recomputing derived state that
+   * must never be seen stale, like ORSAL's secrecy decision): a plan with `finish` is written in one
+   * transaction even where others are written in batches — a failed finish then writes nothing.
+   */
   finish?(trx: Knex.Transaction): Promise<void>;
   batchSize?: number;
 }
@@ -72,7 +77,7 @@ export function causeOf(error: unknown): string {
  * bad input, only for database failures (with their cause, without SQL).
  */
 export async function runIngestion<T>(knex: Knex, plan: Plan<T>): Promise<IngestReport> {
-  return serialised(plan.producer, () => (plan.options.commit === 'batches' ? inBatches(knex, plan) : inOneTransaction(knex, plan)));
+  return serialised(plan.producer, () => (plan.options.commit === 'batches' && !plan.finish ? inBatches(knex, plan) : inOneTransaction(knex, plan)));
 }
 
 interface Tally<T> {
@@ -124,6 +129,9 @@ async function inOneTransaction<T>(knex: Knex, plan: Plan<T>): Promise<IngestRep
   const size = plan.batchSize ?? 1000;
   try {
     await knex.transaction(async (trx) => {
+      // Waiting for another ingest of the producer, and the bulk statements after, are not bounded by the
+      // serving statement timeout.
+      await liftStatementTimeout(trx);
       if (knex.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [lockKey(plan.producer)]);
       let batch: T[] = [];
       let keys = new Set<string>();
@@ -192,7 +200,7 @@ async function inBatches<T>(knex: Knex, plan: Plan<T>): Promise<IngestReport> {
     batch = [];
     keys = new Set();
     try {
-      const counts = await knex.transaction((trx) => plan.write(trx, rows));
+      const counts = await knex.transaction(async (trx) => (await liftStatementTimeout(trx), plan.write(trx, rows)));
       report.inserted += counts.inserted;
       report.updated += counts.updated;
       report.unchanged += counts.unchanged;
@@ -213,7 +221,6 @@ async function inBatches<T>(knex: Knex, plan: Plan<T>): Promise<IngestReport> {
     if (batch.length >= size) await flush();
   }
   await flush();
-  if (plan.finish) await knex.transaction((trx) => plan.finish!(trx));
   report.committed = true;
   return t.close();
 }
@@ -251,9 +258,6 @@ export async function upsertCounting(
   const inserted = returned.filter((r) => r.inserted).length;
   return { inserted, updated: returned.length - inserted, unchanged: rows.length - returned.length };
 }
-
-/** Rows say they are synthetic in their source text (sample files do); ingested producer data is real-as-sent. */
-export const isSynthetic = (source: string) => /synth[eé]ti[cq]/i.test(source);
 
 /** Parses a number the way producers write them: `12.5`, `12,5` (French decimal comma), no thousands separator. */
 export function parseNumber(text: string | undefined, column: string, { required = true } = {}): number | null {

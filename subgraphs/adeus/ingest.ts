@@ -1,19 +1,18 @@
 import type { Knex } from 'knex';
-import type { Ingester } from '../../lib/ingest/types.ts';
+import type { Ingester, IngestOptions } from '../../lib/ingest/types.ts';
+import type { Source } from '../../lib/ingest/source.ts';
 import { readCsv, readHeader } from '../../lib/ingest/csv.ts';
-import { readJsonElements } from '../../lib/ingest/json.ts';
 import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import { IngestFileError, reject } from '../../lib/ingest/errors.ts';
-import { crsCode, lambert93ToWgs84 } from '../../lib/ingest/lambert93.ts';
+import { checkGeometry, featureCollectionRows } from '../../lib/ingest/geojson.ts';
+import { shapefileEncoding, shapefileRows } from '../../lib/ingest/shapefile.ts';
+import { syntheticFlag } from '../../lib/ingest/synthetic.ts';
 import { TERRITORY_CODE_PATTERNS } from '../../lib/territory-codes.ts';
-import { check, isSynthetic, parseInteger, parseNumber, runIngestion, upsertCounting } from '../../lib/ingest/runner.ts';
+import { check, parseInteger, parseNumber, runIngestion, upsertCounting, type Parsed } from '../../lib/ingest/runner.ts';
 
 const CODE_OF_KIND: Record<string, RegExp> = TERRITORY_CODE_PATTERNS;
 /** The kind a territory's parent must be. */
 const PARENT_KIND: Record<string, string | null> = { EPCI: null, COMMUNE: 'EPCI', IRIS: 'COMMUNE' };
-
-type Position = number[];
-type Polygon = Position[][];
 
 interface TerritoryRow {
   code: string;
@@ -21,37 +20,69 @@ interface TerritoryRow {
   name: string;
   population: number | null;
   parent_code: string | null;
+  /** GeoJSON text: as in the file while read, WGS84 once reprojected. */
   geometry: string;
   source: string;
 }
 
-/** Checks a (Multi)Polygon's coordinates, reprojects them to WGS84 when the file is in Lambert-93, and returns MultiPolygon coordinates. */
-function toWgs84MultiPolygon(geometry: unknown, lambert: boolean): Polygon[] {
-  const g = geometry as { type?: unknown; coordinates?: unknown } | null;
-  if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon')) return reject('geometry must be a Polygon or MultiPolygon');
-  const polygons = (g.type === 'Polygon' ? [g.coordinates] : g.coordinates) as unknown;
-  if (!Array.isArray(polygons) || polygons.length === 0) return reject('geometry has no coordinates');
-  return polygons.map((polygon: unknown) => {
-    if (!Array.isArray(polygon) || polygon.length === 0) return reject('a polygon has no ring');
-    return polygon.map((ring: unknown) => {
-      if (!Array.isArray(ring) || ring.length < 4) return reject('a ring has fewer than 4 positions');
-      return ring.map((position: unknown) => {
-        if (!Array.isArray(position) || position.length < 2 || !position.every((n) => typeof n === 'number' && Number.isFinite(n))) return reject('a position is not [x, y] numbers');
-        const [lon, lat] = lambert ? lambert93ToWgs84(position[0], position[1]) : [position[0] as number, position[1] as number];
-        if (Math.abs(lon) > 180 || Math.abs(lat) > 90)
-          reject(`coordinates [${position[0]}, ${position[1]}] are not longitude/latitude (a Lambert-93 file must say so in its "crs" member)`);
-        return [lon, lat];
-      });
-    });
-  });
+/** The territories known so far (the referential, then the file's own rows): a parent must exist or come earlier. */
+type Known = Map<string, string>;
+
+const knownTerritories = async (db: Knex): Promise<Known> =>
+  new Map(((await db('adeus.territory').select('code', 'kind')) as { code: string; kind: string }[]).map((r) => [r.code, r.kind]));
+
+/**
+ * One territory from a feature's attributes (names compared lower-case: shapefiles' .dbf fields are often
+ * upper-case): code, name, kind (COMMUNE|IRIS|EPCI), population, parent, and an optional source.
+ */
+function territoryOf(attributes: Record<string, unknown>, geometry: unknown, known: Known, fallbackSource: string): TerritoryRow {
+  const p = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]));
+  const text = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
+  const kind = text(p.kind).toUpperCase();
+  const pattern = CODE_OF_KIND[kind] ?? reject(`kind must be COMMUNE, IRIS or EPCI, not "${text(p.kind)}"`);
+  const code = text(p.code);
+  if (!pattern.test(code)) reject(`code "${code}" is not a well-formed ${kind} code`);
+  const name = text(p.name);
+  if (!name) reject('name is empty');
+  const population = text(p.population) === '' ? null : parseInteger(text(p.population), 'population');
+  if (population !== null && population < 0) reject(`negative population ${population}`);
+  const parent = text(p.parent) === '' ? null : text(p.parent);
+  const parentKind = PARENT_KIND[kind];
+  if (parentKind === null && parent !== null) reject(`an EPCI has no parent (got "${parent}")`);
+  if (parentKind && parent === null) reject(`a ${kind} needs its parent ${parentKind}`);
+  if (parent !== null && known.get(parent) !== parentKind) reject(`unknown parent ${parentKind} "${parent}" (it must exist already or come earlier in the file)`);
+  if (kind === 'IRIS' && !code.startsWith(parent!)) reject(`IRIS ${code} does not start with its commune code ${parent}`);
+  const shape = checkGeometry(geometry);
+  if (shape.type !== 'Polygon' && shape.type !== 'MultiPolygon') reject('geometry must be a Polygon or MultiPolygon');
+  return { code, kind, name, population, parent_code: parent, geometry: JSON.stringify(shape), source: text(p.source) || fallbackSource };
 }
+
+/** Validates a territory and, when it is valid, makes it known as a parent for the rows after it. */
+function territoryRow(line: number, known: Known, read: () => TerritoryRow): Parsed<TerritoryRow> {
+  const parsed = check(line, read);
+  if ('row' in parsed) known.set(parsed.row.code, parsed.row.kind);
+  return parsed;
+}
+
+const writeTerritoryPlan = (knex: Knex, source: Source, options: IngestOptions, format: string, rows: (db: Knex) => AsyncIterable<Parsed<TerritoryRow>>, encoding = source.encoding) =>
+  runIngestion<TerritoryRow>(knex, {
+    producer: 'adeus',
+    format,
+    encoding,
+    options,
+    batchSize: 200,
+    key: (r) => r.code,
+    write: (trx, batch) => writeTerritories(trx, batch),
+    rows,
+  });
 
 /**
  * The ADEUS territorial referential as a GeoJSON FeatureCollection: features with properties code, name,
  * kind (COMMUNE|IRIS|EPCI), population, parent (the EPCI of a commune, the commune of an IRIS) and a
- * (Multi)Polygon. A `crs` member naming EPSG:2154 (before `features`, as GDAL and QGIS write it) means
- * Lambert-93 coordinates, reprojected to WGS84. A parent must already exist or come earlier in the file.
- * Upserted on code; the centre is recomputed (a point inside the outline).
+ * (Multi)Polygon, in the coordinate system its `crs` member names (WGS84 without one; Lambert-93, CC48 or
+ * any EPSG code PostGIS knows), reprojected to WGS84 by PostGIS. A file whose outlines land outside the
+ * hub's territory is refused, naming the coordinate system it claimed. A parent must already exist or
+ * come earlier in the file. Upserted on code; the centre is recomputed (a point inside the outline).
  */
 export const territoryGeoJson: Ingester = {
   producer: 'adeus',
@@ -60,58 +91,48 @@ export const territoryGeoJson: Ingester = {
   nameHint: /\.(geo)?json$/i,
   detect: (s) => (hasMembers(s, 'features', 'kind', 'code') ? 2 : 0),
   ingest: (knex, source, options) =>
-    runIngestion<TerritoryRow>(knex, {
-      producer: 'adeus',
-      format: 'territories-geojson',
-      encoding: source.encoding,
-      options,
-      batchSize: 200,
-      key: (r) => r.code,
-      write: (trx, batch) => writeTerritories(trx, batch),
-      rows: async function* (trx) {
-        const known = new Map(((await trx('adeus.territory').select('code', 'kind')) as { code: string; kind: string }[]).map((r) => [r.code, r.kind]));
-        let lambert = false;
-        let fileSource: string | undefined;
-        let seenFeatures = false;
-        for await (const event of readJsonElements(source.text())) {
-          if (event.kind === 'member') {
-            if (event.name === 'crs') {
-              const code = crsCode(event.value);
-              if (seenFeatures && code !== undefined && code !== 4326) throw new IngestFileError(1, 'the "crs" member must come before "features"');
-              if (code !== undefined && code !== 4326 && code !== 2154) throw new IngestFileError(1, `unsupported crs ${JSON.stringify(event.value)} (EPSG:2154 or WGS84)`);
-              lambert = code === 2154;
-            } else if ((event.name === 'source' || event.name === '_comment') && typeof event.value === 'string') fileSource ??= event.value;
-            else if (event.name === 'type' && event.value !== 'FeatureCollection') throw new IngestFileError(1, `not a FeatureCollection (type "${String(event.value)}")`);
-            continue;
-          }
-          seenFeatures = true;
-          const parsed = check(event.index, (): TerritoryRow => {
-            const feature = event.value as { type?: unknown; properties?: Record<string, unknown> | null; geometry?: unknown } | null;
-            if (!feature || feature.type !== 'Feature' || !feature.properties) reject('not a GeoJSON Feature with properties');
-            const p = feature!.properties!;
-            const kind = String(p.kind ?? '').toUpperCase();
-            const pattern = CODE_OF_KIND[kind] ?? reject(`kind must be COMMUNE, IRIS or EPCI, not "${String(p.kind ?? '')}"`);
-            const code = String(p.code ?? '').trim();
-            if (!pattern.test(code)) reject(`code "${code}" is not a well-formed ${kind} code`);
-            const name = String(p.name ?? '').trim();
-            if (!name) reject('name is empty');
-            const population = p.population === undefined || p.population === null || p.population === '' ? null : parseInteger(String(p.population), 'population');
-            if (population !== null && population < 0) reject(`negative population ${population}`);
-            const parent = p.parent === undefined || p.parent === null || p.parent === '' ? null : String(p.parent).trim();
-            const parentKind = PARENT_KIND[kind];
-            if (parentKind === null && parent !== null) reject(`an EPCI has no parent (got "${parent}")`);
-            if (parentKind && parent === null) reject(`a ${kind} needs its parent ${parentKind}`);
-            if (parent !== null && known.get(parent) !== parentKind) reject(`unknown parent ${parentKind} "${parent}" (it must exist already or come earlier in the file)`);
-            if (kind === 'IRIS' && !code.startsWith(parent!)) reject(`IRIS ${code} does not start with its commune code ${parent}`);
-            const coordinates = toWgs84MultiPolygon(feature!.geometry, lambert);
-            const source = typeof p.source === 'string' && p.source ? p.source : (fileSource ?? options.source ?? 'ADEUS');
-            return { code, kind, name, population, parent_code: parent, geometry: JSON.stringify({ type: 'MultiPolygon', coordinates }), source };
-          });
-          if ('row' in parsed) known.set(parsed.row.code, parsed.row.kind);
-          yield parsed;
-        }
-      },
+    writeTerritoryPlan(knex, source, options, 'territories-geojson', async function* (db) {
+      const known = await knownTerritories(db);
+      let fileSource: string | undefined;
+      yield* featureCollectionRows<TerritoryRow>(db, source.text(), {
+        member: (name, value) => {
+          if ((name === 'source' || name === '_comment') && typeof value === 'string') fileSource ??= value;
+        },
+        parse: (feature, index) =>
+          territoryRow(index, known, () => {
+            const f = feature as { type?: unknown; properties?: Record<string, unknown> | null; geometry?: unknown } | null;
+            if (!f || f.type !== 'Feature' || !f.properties) reject('not a GeoJSON Feature with properties');
+            return territoryOf(f!.properties!, f!.geometry, known, fileSource ?? options.source ?? 'ADEUS');
+          }),
+      });
     }),
+};
+
+/**
+ * The same referential as a zipped shapefile (.shp, .dbf with fields code, name, kind, population, parent
+ * and optionally source, .prj, .cpg), as ADEUS's GIS exports it: the .prj names the coordinate system
+ * (CC48, EPSG:3948, is the Eurométropole's), the .cpg the .dbf's code page. Same rules as the GeoJSON.
+ */
+export const territoryShapefile: Ingester = {
+  producer: 'adeus',
+  format: 'territories-shapefile',
+  description: 'territorial referential, zipped shapefile (.dbf fields code, name, kind, population, parent; .prj and .cpg honoured)',
+  nameHint: /\.zip$/i,
+  detect: (s) => (s.kind === 'zip' ? 2 : 0),
+  ingest: async (knex, source, options) =>
+    writeTerritoryPlan(
+      knex,
+      source,
+      options,
+      'territories-shapefile',
+      async function* (db) {
+        const known = await knownTerritories(db);
+        yield* shapefileRows<TerritoryRow>(db, source, (feature) =>
+          territoryRow(feature.index, known, () => territoryOf(feature.properties, feature.geometry, known, options.source ?? 'ADEUS')),
+        );
+      },
+      await shapefileEncoding(source),
+    ),
 };
 
 /** Upserts territories with their outline and a centre inside it; unchanged rows are not touched. */
@@ -132,7 +153,8 @@ const DENSITIES = ['population_density', 'cycle_lane_density'] as const;
 /**
  * ADEUS urban indicator tables (CSV): territory_code, year, and any of green_space_share,
  * impervious_share, tree_canopy_share (percent, 0–100), population_density (inhabitants/km²),
- * cycle_lane_density (km/km²), source. The territory must exist in the referential. Upserted on (territory_code, year).
+ * cycle_lane_density (km/km²), source, synthetic (true/false, explicit: a missing column means real data). The
+ * territory must exist in the referential. Upserted on (territory_code, year).
  */
 export const urbanIndicatorCsv: Ingester = {
   producer: 'adeus',
@@ -154,8 +176,8 @@ export const urbanIndicatorCsv: Ingester = {
         let columns: Map<string, number> | undefined;
         for await (const { line, fields } of readCsv(source.text())) {
           if (!columns) {
-            columns = readHeader(fields, URBAN_COLUMNS, [...SHARES, ...DENSITIES, 'source']);
-            if (columns.size === 2 || (columns.size === 3 && columns.has('source'))) throw new IngestFileError(1, `bad header: no indicator column (${[...SHARES, ...DENSITIES].join(', ')})`);
+            columns = readHeader(fields, URBAN_COLUMNS, [...SHARES, ...DENSITIES, 'source', 'synthetic']);
+            if (![...SHARES, ...DENSITIES].some((c) => columns!.has(c))) throw new IngestFileError(1, `bad header: no indicator column (${[...SHARES, ...DENSITIES].join(', ')})`);
             continue;
           }
           const map = columns;
@@ -178,7 +200,7 @@ export const urbanIndicatorCsv: Ingester = {
               row[c] = v;
             }
             const source = get('source') || (options.source ?? 'ADEUS');
-            return { ...row, source, synthetic: isSynthetic(source) };
+            return { ...row, source, synthetic: syntheticFlag(get('synthetic')) };
           });
         }
         if (!columns) throw new IngestFileError(1, 'bad header: the file is empty');
@@ -186,4 +208,4 @@ export const urbanIndicatorCsv: Ingester = {
     }),
 };
 
-export const ingesters: Ingester[] = [territoryGeoJson, urbanIndicatorCsv];
+export const ingesters: Ingester[] = [territoryGeoJson, territoryShapefile, urbanIndicatorCsv];

@@ -9,6 +9,8 @@ export interface TerritoryKey {
   code: string;
 }
 export type ZoneType = 'COMMUNE' | 'EPCI';
+/** Which publication a daily index is (see migrations/003_national_feeds.ts). */
+export type IndexKind = 'forecast' | 'observation' | 'undated';
 
 export interface StationRow {
   code: string;
@@ -16,6 +18,11 @@ export interface StationRow {
   commune_code: string;
   epci_code: string | null;
   typology: string | null;
+  /** Eionet area classification of the LCSQA list (`urban`, `suburban`…); null until the list is ingested. */
+  area_classification: string | null;
+  /** YYYY-MM-DD, from the LCSQA list. */
+  activity_begin: string | null;
+  activity_end: string | null;
   source: string;
   synthetic: boolean;
   location: Point;
@@ -27,6 +34,11 @@ export interface DailyIndexRow {
   code_zone: string;
   lib_zone: string;
   type_zone: ZoneType;
+  kind: IndexKind;
+  /** Day of diffusion in Europe/Paris (YYYY-MM-DD); null for undated rows. */
+  date_dif: string | null;
+  /** Last update, an instant; null when the file gave none. */
+  date_maj: Date | string | null;
   code_qual: number;
   lib_qual: string;
   coul_qual: string;
@@ -39,11 +51,13 @@ export interface DailyIndexRow {
   synthetic: boolean;
 }
 
-/** Codes of zones that share one date range. */
+/** Codes of zones that share one date range and one choice of publication. */
 export interface DailyIndexGroup {
   codes: string[];
   from: string;
   to: string;
+  /** Only forecasts, or only observations; null: one row per day, the best publication (see dailyIndices). */
+  kind: 'forecast' | 'observation' | null;
 }
 
 export interface MeasurementRow {
@@ -53,6 +67,10 @@ export interface MeasurementRow {
   value: number;
   unit: string;
   validated: boolean;
+  /** True for a validated hourly mean, false for a raw one, null when the source did not say. */
+  verified: boolean | null;
+  /** `code qualité` as the LCSQA E2 file published it. */
+  quality_code: string | null;
   source: string;
   synthetic: boolean;
 }
@@ -74,7 +92,8 @@ export interface MeasurementPageQuery {
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
-const STATION_COLUMNS = 'code, name, commune_code, epci_code, typology, source, synthetic, ST_AsGeoJSON(geom, 6)::json as location';
+const STATION_COLUMNS =
+  'code, name, commune_code, epci_code, typology, area_classification, activity_begin, activity_end, source, synthetic, ST_AsGeoJSON(geom, 6)::json as location';
 
 function stationSelect(knex: Knex) {
   return knex('atmo.station').select(knex.raw(STATION_COLUMNS));
@@ -122,29 +141,38 @@ export async function stationsInAreas(
     .sort((a, b) => a.code.localeCompare(b.code));
 }
 
+/** Publications of one day, best first: the day's own index, then one without a date of diffusion, then a forecast. */
+const KIND_ORDER = "case d.kind when 'observation' then 0 when 'undated' then 1 else 2 end";
+
 /**
  * Daily indices of many zones, one statement whatever the number of date ranges; `group_index` points
- * into `groups`. Ordered by zone then date.
+ * into `groups`. One row per zone and day: of the publications kept for a day, the best (KIND_ORDER),
+ * or only those of the group's `kind`. Ordered by zone then date.
  */
 export async function dailyIndices(
   knex: Knex,
   groups: readonly DailyIndexGroup[],
 ): Promise<(DailyIndexRow & { group_index: number })[]> {
-  const selects = groups.map((group, index) =>
-    knex('atmo.daily_index as d')
+  const selects = groups.map((group, index) => {
+    const query = knex('atmo.daily_index as d')
       .join('atmo.index_class as c', 'c.code', 'd.code_qual')
+      .distinctOn('d.code_zone', 'd.date_ech')
       .select(
         knex.raw('? as group_index', [index]),
-        'd.date_ech', 'd.code_zone', 'd.lib_zone', 'd.type_zone', 'd.code_qual',
+        'd.date_ech', 'd.code_zone', 'd.lib_zone', 'd.type_zone', 'd.kind', 'd.date_dif', 'd.date_maj', 'd.code_qual',
         'c.label as lib_qual', 'c.color as coul_qual',
         'd.code_no2', 'd.code_so2', 'd.code_o3', 'd.code_pm10', 'd.code_pm25', 'd.source', 'd.synthetic',
       )
       .whereIn('d.code_zone', group.codes)
-      .whereBetween('d.date_ech', [group.from, group.to]),
-  );
+      .whereBetween('d.date_ech', [group.from, group.to])
+      .orderBy([{ column: 'd.code_zone' }, { column: 'd.date_ech' }])
+      .orderByRaw(KIND_ORDER);
+    if (group.kind) query.where('d.kind', group.kind);
+    return query;
+  });
   const [first, ...rest] = selects;
   if (!first) return [];
-  const rows = (await (rest.length ? first.unionAll(rest, true) : first)) as (DailyIndexRow & { group_index: number })[];
+  const rows = (await (rest.length ? knex.unionAll(selects, true) : first)) as (DailyIndexRow & { group_index: number })[];
   return rows
     .map((row) => ({ ...row, group_index: Number(row.group_index) }))
     .sort((a, b) => a.code_zone.localeCompare(b.code_zone) || a.date_ech.localeCompare(b.date_ech));
@@ -152,7 +180,7 @@ export async function dailyIndices(
 
 function measurementPageSelect(knex: Knex, page: MeasurementPageQuery, index: number): Knex.QueryBuilder {
   const query = knex('atmo.measurement')
-    .select(knex.raw('? as page_index', [index]), 'pollutant', 'measured_at', 'value', 'unit', 'validated', 'source', 'synthetic')
+    .select(knex.raw('? as page_index', [index]), 'pollutant', 'measured_at', 'value', 'unit', 'validated', 'verified', 'quality_code', 'source', 'synthetic')
     .where('station_code', page.station)
     .whereBetween('measured_at', [page.from, page.to])
     .orderBy([{ column: 'measured_at' }, { column: 'pollutant' }])

@@ -5,11 +5,12 @@ import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
 import * as data from './datasource.ts';
 import { groupBy } from '../../lib/batch.ts';
 
-/** A territory's daily indices over one validated date range. */
+/** A territory's daily indices over one validated date range, of one publication kind or the best of each day. */
 export interface AirQualityKey {
   code: string;
   from: string;
   to: string;
+  kind: data.DailyIndexGroup['kind'];
 }
 
 export function createLoaders(db: Database) {
@@ -52,16 +53,16 @@ export function createLoaders(db: Database) {
 
     airQuality: new DataLoader<AirQualityKey, data.DailyIndexRow[], string>(
       async (keys) => {
-        const ranges = [...groupBy(keys, (key) => `${key.from}|${key.to}`)];
-        const list: data.DailyIndexGroup[] = ranges.map(([, group]) => ({ codes: group.map((key) => key.code), from: group[0]!.from, to: group[0]!.to }));
+        const ranges = [...groupBy(keys, (key) => `${key.from}|${key.to}|${key.kind}`)];
+        const list: data.DailyIndexGroup[] = ranges.map(([, group]) => ({ codes: group.map((key) => key.code), from: group[0]!.from, to: group[0]!.to, kind: group[0]!.kind }));
         const rows = await data.dailyIndices(knex, list);
         const index = new Map(ranges.map(([range], i) => [range, i]));
         return keys.map((key) => {
-          const group = index.get(`${key.from}|${key.to}`);
+          const group = index.get(`${key.from}|${key.to}|${key.kind}`);
           return rows.filter((row) => row.group_index === group && row.code_zone === key.code);
         });
       },
-      { cacheKeyFn: (key) => `${key.code}|${key.from}|${key.to}` },
+      { cacheKeyFn: (key) => `${key.code}|${key.from}|${key.to}|${key.kind}` },
     ),
 
     measurements: new DataLoader<data.MeasurementPageQuery, data.MeasurementRow[], string>(

@@ -67,7 +67,8 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ code: ref.code }),
     airQuality: (territory, args, { loaders }) => {
       const { from, to } = parseDateRange(args.from, args.to, MAX_INDEX_DAYS);
-      return loaders.airQuality.load({ code: territory.code, from, to });
+      const kind = args.kind === 'FORECAST' ? 'forecast' : args.kind === 'OBSERVATION' ? 'observation' : null;
+      return loaders.airQuality.load({ code: territory.code, from, to, kind });
     },
     airStations: (territory, _, { loaders }) => loaders.territoryStations.load(territory.code),
   },
@@ -82,6 +83,9 @@ export const resolvers: Resolvers = {
     id: (station) => station.code,
     communeCode: (station) => station.commune_code,
     epciCode: (station) => station.epci_code,
+    areaClassification: (station) => station.area_classification,
+    activeFrom: (station) => station.activity_begin,
+    activeTo: (station) => station.activity_end,
     measurements: (station, args, ctx) => measurements(station, args, ctx, false),
     rawMeasurements: (station, args, ctx) => measurements(station, args, ctx, true),
   },
@@ -101,5 +105,12 @@ export const resolvers: Resolvers = {
     zoneCode: (row) => row.code_zone,
     zoneName: (row) => row.lib_zone,
     zoneType: (row) => row.type_zone,
+    kind: (row) => (row.kind === 'forecast' ? 'FORECAST' : row.kind === 'observation' ? 'OBSERVATION' : null),
+    issuedOn: (row) => row.date_dif,
+    updatedAt: (row) => (row.date_maj === null ? null : new Date(row.date_maj).toISOString()),
+  },
+
+  AirMeasurement: {
+    qualityCode: (row) => row.quality_code,
   },
 };

@@ -2,8 +2,13 @@ import type { Knex } from 'knex';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../../lib/auth/principal.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
+import { RowError } from '../../lib/ingest/errors.ts';
+import { checkGeometry } from '../../lib/ingest/geojson.ts';
+import { causeOf } from '../../lib/ingest/runner.ts';
 import {
   appendFeatures,
+  contentChanged,
+  firstInvalidGeometry,
   insertContribution,
   lockContribution,
   setContributionStatus,
@@ -37,30 +42,77 @@ export async function submit(knex: Knex, input: NewContribution, p: Principal): 
   return knex.transaction((trx) => insertContribution(trx, { ...input, title }, origin));
 }
 
-function readFeatures(collection: unknown): { geometry: unknown; properties: Record<string, unknown> }[] {
+interface NewFeature {
+  /** GeoJSON geometry, two-dimensional, checked. */
+  geometry: { type: string };
+  properties: Record<string, unknown>;
+}
+
+/** Every position of a checked geometry. */
+function positionsOf(geometry: { type: string; coordinates?: unknown; geometries?: unknown }): number[][] {
+  if (geometry.type === 'GeometryCollection') return (geometry.geometries as { type: string }[]).flatMap(positionsOf);
+  const out: number[][] = [];
+  const walk = (value: unknown) => (Array.isArray(value) && typeof value[0] === 'number' ? out.push(value as number[]) : (value as unknown[]).forEach(walk));
+  walk(geometry.coordinates);
+  return out;
+}
+
+/**
+ * A FeatureCollection's features, each checked as the importers check theirs (lib/ingest/geojson.ts: types,
+ * positions, closed rings), with WGS84 longitudes and latitudes: a geometry PostGIS could not read, or one
+ * that would land anywhere but on Earth, is the caller's to fix (BAD_USER_INPUT naming the feature), never a
+ * database error.
+ */
+function readFeatures(collection: unknown): NewFeature[] {
   const fc = collection as { type?: unknown; features?: unknown };
   if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw badUserInput('features must be a GeoJSON FeatureCollection', { argument: 'features' });
   }
   if (fc.features.length === 0 || fc.features.length > MAX_FEATURES) throw badUserInput(`1..${MAX_FEATURES} features at a time`, { argument: 'features' });
   return fc.features.map((f: any, i: number) => {
-    const g = f?.geometry;
-    if (f?.type !== 'Feature' || !g || typeof g.type !== 'string' || !Array.isArray(g.coordinates)) {
-      throw badUserInput(`feature ${i + 1} is not a GeoJSON Feature with a geometry`, { argument: 'features', feature: i + 1 });
+    const where = { argument: 'features', feature: i + 1 };
+    if (f?.type !== 'Feature') throw badUserInput(`feature ${i + 1} is not a GeoJSON Feature`, { ...where, reason: 'MALFORMED' });
+    let geometry: { type: string };
+    try {
+      geometry = checkGeometry(f.geometry);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      throw badUserInput(`feature ${i + 1}: ${error.message}`, { ...where, reason: 'MALFORMED' });
     }
-    const flat = (g.coordinates as unknown[]).flat(4) as unknown[];
-    if (flat.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw badUserInput(`feature ${i + 1} has non-numeric coordinates`, { argument: 'features', feature: i + 1 });
-    return { geometry: g, properties: f.properties && typeof f.properties === 'object' ? f.properties : {} };
+    const away = positionsOf(geometry).find(([lon, lat]) => !(lon! >= -180 && lon! <= 180 && lat! >= -90 && lat! <= 90));
+    if (away) throw badUserInput(`feature ${i + 1}: [${away.join(', ')}] is not a WGS84 longitude/latitude (−180..180, −90..90)`, { ...where, reason: 'OUT_OF_RANGE' });
+    return { geometry, properties: f.properties && typeof f.properties === 'object' && !Array.isArray(f.properties) ? f.properties : {} };
   });
 }
 
+/** Refuses the first geometry PostGIS finds invalid (e.g. a self-intersecting polygon), with PostGIS's reason. */
+async function checkValidity(knex: Knex, features: NewFeature[]): Promise<void> {
+  let invalid: Awaited<ReturnType<typeof firstInvalidGeometry>>;
+  try {
+    invalid = await firstInvalidGeometry(knex, features.map((f) => JSON.stringify(f.geometry)));
+  } catch (error) {
+    // PostGIS could not read one (the checks above should have said why): its message, never the statement.
+    throw badUserInput(`a geometry is not readable: ${causeOf(error)}`, { argument: 'features', reason: 'MALFORMED' });
+  }
+  if (invalid) {
+    throw badUserInput(`feature ${invalid.index + 1}: the geometry is not valid: ${invalid.reason}`, { argument: 'features', feature: invalid.index + 1, reason: 'INVALID_GEOMETRY' });
+  }
+}
+
+/**
+ * Adds features to the caller's own contribution. The content changes, so its version goes up, and a
+ * VALIDATED contribution goes back to PENDING until a moderator decides on the new version: what the open
+ * view serves never changes without one. A REJECTED contribution stays as it was decided.
+ */
 export async function addFeatures(knex: Knex, id: string, collection: unknown, p: Principal): Promise<void> {
   const features = readFeatures(collection);
+  await checkValidity(knex, features);
   await knex.transaction(async (trx) => {
     const c = await lockContribution(trx, id);
     if (!c || c.contributor !== subjectOf(p)) throw notFound(`you have no contribution with the id "${id}"`, { argument: 'id' });
-    if (c.status !== 'PENDING') throw badUserInput(`contribution ${id} is ${c.status}: features can only be added while PENDING`, { argument: 'id' });
+    if (c.status === 'REJECTED') throw badUserInput(`contribution ${id} is REJECTED: submit a new contribution`, { argument: 'id' });
     await appendFeatures(trx, id, features);
+    await contentChanged(trx, c, c.contributor, `${features.length} feature(s) added after ${c.status === 'VALIDATED' ? 'validation' : 'submission'}`);
   });
 }
 
@@ -90,13 +142,24 @@ export function checkDecision(decision: ValidationStatus, reason: string | null 
   return text;
 }
 
-export async function moderate(knex: Knex, id: string, decision: ValidationStatus, reason: string | null | undefined, p: Principal, rules: ModerationRules): Promise<void> {
+/**
+ * A moderator's decision, on the version they reviewed: the contribution row is locked, so a change of its
+ * content either lands before (and the decision is refused as stale) or after (and sends it back to PENDING).
+ */
+export async function moderate(knex: Knex, id: string, version: number, decision: ValidationStatus, reason: string | null | undefined, p: Principal, rules: ModerationRules): Promise<void> {
   const text = checkDecision(decision, reason);
   await knex.transaction(async (trx) => {
     const c = await lockContribution(trx, id);
     if (!c) throw notFound(`no contribution has the id "${id}"`, { argument: 'id' });
     if (c.status !== 'PENDING') throw badUserInput(`contribution ${id} is already ${c.status}: only PENDING ones are moderated`, { argument: 'id' });
+    if (version !== c.version) {
+      throw badUserInput(`contribution ${id} is at version ${c.version}, not ${version}: its content changed since the version you reviewed; review version ${c.version} and decide again`, {
+        argument: 'version',
+        reason: 'STALE_VERSION',
+        currentVersion: c.version,
+      });
+    }
     checkNotOwn(`contribution ${id}`, c.contributor, decision, p, rules);
-    await setContributionStatus(trx, id, c.status, decision, subjectOf(p) ?? 'unknown', text);
+    await setContributionStatus(trx, id, c.status, decision, subjectOf(p) ?? 'unknown', text, c.version);
   });
 }

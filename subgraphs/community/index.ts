@@ -18,11 +18,13 @@ export const community = defineProducer({
   migrations,
   createLoaders,
   ingest: ingesters,
+  mappings: new URL('./mappings/', import.meta.url),
   settings,
   jobs: [qualityControlJob],
   typeMappers: {
     Area: '../../lib/geo.ts#AreaRepresentation',
     CitizenSensor: './datasource.ts#SensorRecord',
+    OwnSensor: './datasource.ts#HeldSensorRecord',
     SensorReading: './datasource.ts#ReadingRecord',
     SensorQuality: './datasource.ts#QualityRecord',
     Contributor: './datasource.ts#ContributorRecord',

@@ -1,171 +1,78 @@
 import type { Knex } from 'knex';
 import type { Source } from '../../lib/ingest/source.ts';
-import { hasMembers } from '../../lib/ingest/detect.ts';
+import { hasColumns, hasMembers } from '../../lib/ingest/detect.ts';
 import type { IngestOptions, IngestReport, Ingester } from '../../lib/ingest/types.ts';
-import { runIngestion, type Parsed as RunnerParsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
-import { readJsonElements } from '../../lib/ingest/json.ts';
+import { runIngestion, type Parsed, type UpsertCounts } from '../../lib/ingest/runner.ts';
 import { IngestFileError } from '../../lib/ingest/errors.ts';
 import { badUserInput } from '../../lib/errors.ts';
-import { citizenCsvIngester, citizenGeojsonIngester } from './citizen-datasets.ts';
-import { insertPendingSensors, sensorOwners, upsertReadings, type NewSensor, type ReadingRow } from './datasource.ts';
+import { citizenCsvIngester, citizenGeojsonIngester, citizenShapefileIngester } from './citizen-datasets.ts';
+import { insertPendingSensors, ownSensorIds, ownedSensorIds, sensorOwners, upsertReadings, type NewSensor } from './datasource.ts';
+import { CONTRIBUTOR_ID, NETWORK_ID, heldByContributor, newContributorSensorId, notYours } from './sensor-ids.ts';
+import { archiveSamples, hourlyMeans, jsonSamples, type FileNote, type HourlyReading, type Sample } from './sensor-community.ts';
 
 /**
- * Sensor.Community JSON (the array `https://data.sensor.community/static/v1/data.json` serves): one
- * element per sensor and timestamp. Readings are upserted on their natural key (sensor id, timestamp);
- * a replaced reading keeps its old values in `reading_history`.
+ * Sensor.Community files — the JSON its API serves and its archive CSV — as hourly means per sensor
+ * (sensor-community.ts reads and averages them). Readings are upserted on their natural key (sensor id,
+ * start of the hour); a replaced reading keeps its old values in `reading_history`.
  * A sensor seen for the first time is created PENDING, whoever ingests: only a moderator makes it (and
- * its readings) open. Known sensors keep their status, location and owner.
- * Who may write a sensor's readings: the contributor who registered it (its owner), or, for a sensor of an
- * external network (no owner: Sensor.Community dumps, scheduled pulls), a holder of producer:community.
- * A file touching a sensor its sender may not write is refused whole, partial or not.
- * An element whose `_comment` mentions "synthetic" marks the file as synthetic (sample files do).
+ * its readings) open. Known sensors keep their status, location and owner. Indoor sensors and sensors
+ * outside the hub's territory are skipped, counted, and never created.
+ * Who writes which sensor (sensor-ids.ts): the network's `sc-<node>` sensors come from producer:community
+ * only (its dumps, scheduled pulls, the operator's CLI); a node number in a contributor's file is that
+ * contributor's own number, a sensor of theirs served as `cs-…`, so no contributor ever occupies the
+ * network's ids nor another contributor's. A contributor's file naming a sensor that is not theirs (an
+ * `sc-` id, someone else's or an unknown `cs-` id) is refused whole, `partial` or not, with one message
+ * whatever the reason. A network file meeting a sensor a contributor holds (an `sc-` id registered before
+ * ids were reserved, or a `cs-` id) skips that sensor's rows, counted with their lines, and takes the rest.
+ * Whether values are synthetic is said by the file (a note element `{"synthetic": true}` first in the JSON
+ * array, a `synthetic` column in CSV), never guessed.
  */
 const PRODUCER_NAME = 'Sensor.Community contributor (citizen)';
 const BATCH = 500;
-const VALUE_COLUMNS: Record<string, 'pm10' | 'pm25' | 'temperature' | 'humidity'> = {
-  P1: 'pm10',
-  P2: 'pm25',
-  temperature: 'temperature',
-  humidity: 'humidity',
-};
 
-type Parsed = { sensor: NewSensor; reading: ReadingRow } | { error: string };
+/** Who sends a file: the network's feed, or a contributor (their token subject). */
+type Sender = { network: true; subject: string | null } | { network: false; subject: string };
 
-/** Who sends a file: their token subject, and whether they feed the external networks' sensors. */
-interface Sender {
-  subject: string | null;
-  network: boolean;
-}
-
-function senderOf(options: IngestOptions): Sender {
+function senderOf(options: IngestOptions): Sender | null {
   // The CLI runs with the database's own credentials, on the producer's behalf: it is the network's feed.
-  return { subject: options.actor ?? null, network: options.scopes === undefined || options.scopes.includes('producer:community') };
+  if (options.scopes === undefined || options.scopes.includes('producer:community')) return { network: true, subject: options.actor ?? null };
+  return options.actor ? { network: false, subject: options.actor } : null;
 }
 
-/** Why `sender` may not write the readings of sensor `id`, owned by `owner` (null: a network's); null when it may. */
-function refusal(id: string, owner: string | null, sender: Sender): string | null {
-  if (owner === null) {
-    return sender.network ? null : `sensor ${id} belongs to another producer, an external network: only producer:community sends its readings; nothing was written`;
-  }
-  return owner === sender.subject ? null : `sensor ${id} belongs to another contributor: only the contributor who registered it sends its readings; nothing was written`;
-}
+/** A contributor's own number for the sensor a row names, when the file names it by number (sensor-community.ts). */
+const localIdOf = (row: HourlyReading): string | null => (row.sensor.named ? null : row.sensor.id.slice(3));
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function toNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value !== 'string' || !/^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(value)) return null;
-  return Number(value);
-}
-
-/** Sensor.Community timestamps are UTC without a zone ("2025-01-02 07:00:00"). */
-function toInstant(value: unknown): Date | null {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) return null;
-  const text = value.replace(' ', 'T');
-  const date = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-export function parseSensorCommunity(element: unknown, now: Date): Parsed {
-  if (!isObject(element)) return { error: 'not a JSON object' };
-  const sensor = element.sensor;
-  if (!isObject(sensor) || !Number.isInteger(sensor.id) || sensor.id <= 0) return { error: 'sensor.id must be a positive integer' };
-  const type = isObject(sensor.sensor_type) ? sensor.sensor_type.name : undefined;
-  if (typeof type !== 'string' || type.trim() === '') return { error: 'sensor.sensor_type.name is missing' };
-  const time = toInstant(element.timestamp);
-  if (!time) return { error: `timestamp ${JSON.stringify(element.timestamp)} is not "YYYY-MM-DD hh:mm:ss"` };
-  if (time.getTime() > now.getTime() + 5 * 60_000) return { error: `timestamp ${element.timestamp} is in the future` };
-  const location = element.location;
-  const lat = isObject(location) ? toNumber(location.latitude) : null;
-  const lon = isObject(location) ? toNumber(location.longitude) : null;
-  if (lat === null || lon === null || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
-    return { error: 'location.latitude/longitude are missing or out of range' };
-  }
-  if (!Array.isArray(element.sensordatavalues) || element.sensordatavalues.length === 0) {
-    return { error: 'sensordatavalues must be a non-empty array' };
-  }
-  const reading: ReadingRow = {
-    sensor_id: `sc-${sensor.id}`,
-    measured_at: time.toISOString(),
-    pm10: null,
-    pm25: null,
-    temperature: null,
-    humidity: null,
-  };
-  const measures: string[] = [];
-  for (const item of element.sensordatavalues as unknown[]) {
-    if (!isObject(item) || typeof item.value_type !== 'string') return { error: 'a sensordatavalues item has no value_type' };
-    const column = VALUE_COLUMNS[item.value_type];
-    if (!column) continue; // pressure, noise…: not kept by the hub
-    const value = toNumber(item.value);
-    if (value === null) return { error: `${item.value_type} value ${JSON.stringify(item.value)} is not a number` };
-    if ((column === 'pm10' || column === 'pm25') && value < 0) return { error: `${item.value_type} is negative (${value})` };
-    if (column === 'humidity' && (value < 0 || value > 100)) return { error: `humidity ${value} is outside 0–100 %` };
-    if (column === 'temperature' && (value < -60 || value > 70)) return { error: `temperature ${value} °C is impossible` };
-    reading[column] = value;
-    measures.push(item.value_type);
-  }
-  if (measures.length === 0) return { error: 'no P1, P2, temperature or humidity value' };
-  // Sensor.Community publishes 3 decimals (about 100 m); the hub never stores more.
-  const round3 = (x: number) => Math.round(x * 1000) / 1000;
-  return { sensor: { id: reading.sensor_id, type: type.trim(), lon: round3(lon), lat: round3(lat), measures }, reading };
-}
-
-async function writeBatch(
-  trx: Knex.Transaction,
-  batch: Valid[],
-  provenance: { source: string; synthetic: boolean; actor: string },
-  sender: Sender,
-): Promise<UpsertCounts> {
-  const sensors = new Map<string, NewSensor>();
-  for (const row of batch) if (!sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
-  await insertPendingSensors(
-    trx,
-    [...sensors.values()],
-    { producerKind: 'CITIZEN', producerName: PRODUCER_NAME, licence: 'ODBL', source: provenance.source, synthetic: provenance.synthetic, owner: sender.network ? null : sender.subject },
-    { by: provenance.actor, reason: 'ingested from Sensor.Community JSON' },
-  );
-  // The reader checked every sensor; a concurrent upload may have registered a new one since.
-  for (const [id, owner] of await sensorOwners(trx, [...sensors.keys()])) {
-    const reason = refusal(id, owner, sender);
-    if (reason) throw badUserInput(reason, { sensor: id });
-  }
-  return upsertReadings(trx, batch.map((row) => row.reading), provenance);
-}
-
-type Valid = Extract<Parsed, { reading: ReadingRow }>;
-
-async function* elements(input: AsyncIterable<string>, provenance: { source: string; synthetic: boolean }, now: Date): AsyncGenerator<RunnerParsed<Valid>> {
-  for await (const event of readJsonElements(input)) {
-    if (event.kind === 'member') throw new IngestFileError(1, 'not a JSON array: Sensor.Community serves a top-level array of readings');
-    const value = event.value;
-    if (isObject(value) && typeof value._comment === 'string' && !('sensor' in value)) {
-      // A file-level note, not a reading; the samples say here that they are synthetic.
-      if (/synthetic/i.test(value._comment)) Object.assign(provenance, { source: value._comment, synthetic: true });
-      continue;
-    }
-    const parsed = parseSensorCommunity(value, now);
-    yield 'error' in parsed ? { line: event.index, reason: parsed.error } : { line: event.index, row: parsed };
-  }
-}
+/** A row whose sensor is the one `id` names. */
+const toSensor = (row: HourlyReading, id: string): HourlyReading => ({ ...row, sensor: { ...row.sensor, id }, reading: { ...row.reading, sensor_id: id } });
 
 /**
- * The elements of `rows` whose sensors `sender` may write, looked up BATCH elements at a time. The first
- * element touching someone else's sensor refuses the whole file: an IngestFileError is the runner's way to
- * refuse a file whole, `partial` or not (sensors this file creates are the sender's).
+ * Resolves each row's sensor for `sender`, looking the sensors up BATCH rows at a time. The network's rows
+ * for a sensor a contributor holds are skipped with the reason; a contributor's row naming a sensor not
+ * theirs refuses the whole file: an IngestFileError is the runner's way to refuse a file whole, `partial`
+ * or not. Rows by node number from a contributor keep their number, resolved when written (writeBatch).
  */
-async function* owned(trx: Knex, rows: AsyncIterable<RunnerParsed<Valid>>, sender: Sender): AsyncGenerator<RunnerParsed<Valid>> {
-  if (!sender.network && sender.subject === null) throw new IngestFileError(1, 'readings come from an identified contributor or from producer:community');
-  const owners = new Map<string, string | null>();
-  let pending: RunnerParsed<Valid>[] = [];
-  async function* release(): AsyncGenerator<RunnerParsed<Valid>> {
-    const unknown = [...new Set(pending.flatMap((p) => ('row' in p ? [p.row.sensor.id] : [])))].filter((id) => !owners.has(id));
-    const known = await sensorOwners(trx, unknown);
-    for (const id of unknown) owners.set(id, known.has(id) ? known.get(id)! : sender.network ? null : sender.subject);
+async function* owned(db: Knex, rows: AsyncIterable<Parsed<HourlyReading>>, from: Sender | null): AsyncGenerator<Parsed<HourlyReading>> {
+  if (!from) throw new IngestFileError(1, 'readings come from an identified contributor or from producer:community');
+  const sender = from;
+  let pending: Parsed<HourlyReading>[] = [];
+  async function* release(): AsyncGenerator<Parsed<HourlyReading>> {
+    const ids = [...new Set(pending.flatMap((p) => ('row' in p && (sender.network || p.row.sensor.named) ? [p.row.sensor.id] : [])))];
+    const networkIds = ids.filter((id) => NETWORK_ID.test(id));
+    // The network's own ids held by a contributor; a contributor's own ids among those their file names.
+    const held = sender.network ? new Set([...(await sensorOwners(db, networkIds))].filter(([, owner]) => owner !== null).map(([id]) => id)) : new Set<string>();
+    const mine = sender.network ? new Set<string>() : await ownedSensorIds(db, sender.subject, ids.filter((id) => CONTRIBUTOR_ID.test(id)));
     for (const parsed of pending) {
-      const reason = 'row' in parsed ? refusal(parsed.row.sensor.id, owners.get(parsed.row.sensor.id) ?? null, sender) : null;
-      if (reason) throw new IngestFileError(parsed.line, reason);
-      yield parsed;
+      if (!('row' in parsed)) {
+        yield parsed;
+        continue;
+      }
+      const { id, named } = parsed.row.sensor;
+      if (sender.network) {
+        if (!NETWORK_ID.test(id) || held.has(id)) yield { line: parsed.line, skip: heldByContributor(id) };
+        else yield parsed;
+      } else if (named && !mine.has(id)) {
+        throw new IngestFileError(parsed.line, notYours(id));
+      } else yield parsed;
     }
     pending = [];
   }
@@ -176,29 +83,90 @@ async function* owned(trx: Knex, rows: AsyncIterable<RunnerParsed<Valid>>, sende
   yield* release();
 }
 
-function ingestSensorCommunity(knex: Knex, source: Source, options: IngestOptions): Promise<IngestReport> {
-  const provenance = { source: options.source ?? 'Sensor.Community JSON', synthetic: false, actor: options.actor ?? 'ingest' };
-  const sender = senderOf(options);
-  const now = new Date();
-  return runIngestion<Valid>(knex, {
-    producer: 'community',
-    format: 'sensor-community-json',
-    encoding: source.encoding,
-    options,
-    batchSize: BATCH,
-    rows: (trx) => owned(trx, elements(source.text(), provenance, now), sender),
-    key: (row) => `${row.reading.sensor_id}|${row.reading.measured_at}`,
-    write: (trx, batch) => writeBatch(trx, batch, provenance, sender),
-  });
+/** Writes one batch: new sensors PENDING (the network's, or the sender's own), then their readings, by provenance. */
+async function writeBatch(trx: Knex.Transaction, batch: HourlyReading[], provenance: { source: string; actor: string; reason: string }, sender: Sender | null): Promise<UpsertCounts> {
+  if (!sender) throw new Error('an ingest without a sender reached the writes');
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  const change = { by: provenance.actor, reason: provenance.reason };
+  for (const synthetic of [false, true]) {
+    let rows = batch.filter((row) => row.synthetic === synthetic);
+    if (rows.length === 0) continue;
+    const origin = { producerKind: 'CITIZEN', producerName: PRODUCER_NAME, licence: 'ODBL', source: provenance.source, synthetic } as const;
+    if (sender.network) {
+      const sensors = new Map<string, NewSensor>();
+      for (const row of rows) if (!sensors.has(row.sensor.id)) sensors.set(row.sensor.id, row.sensor);
+      await insertPendingSensors(trx, [...sensors.values()], origin, change);
+      // The reader checked every sensor; a moderator's release or a concurrent file may have changed one since.
+      for (const [id, owner] of await sensorOwners(trx, [...sensors.keys()])) {
+        if (owner !== null) throw badUserInput(heldByContributor(id), { sensor: id });
+      }
+    } else {
+      const locals = new Map<string, Omit<NewSensor, 'id'>>();
+      for (const row of rows) {
+        const local = localIdOf(row);
+        if (local !== null && !locals.has(local)) locals.set(local, row.sensor);
+      }
+      const ids = await ownSensorIds(trx, sender.subject, [...locals].map(([localId, sensor]) => ({ localId, sensor })), origin, change, newContributorSensorId);
+      // A file may name one sensor by its number and by its cs- id: the later row of an hour wins, as in a file.
+      const byHour = new Map<string, HourlyReading>();
+      for (const row of rows) {
+        const local = localIdOf(row);
+        const resolved = local === null ? row : toSensor(row, ids.get(local)!);
+        const key = `${resolved.reading.sensor_id}|${resolved.reading.measured_at}`;
+        byHour.delete(key);
+        byHour.set(key, resolved);
+      }
+      rows = [...byHour.values()];
+      // The reader checked the ids the file wrote; one may have been moved since (releaseSensorId).
+      const named = [...new Set(rows.filter((row) => row.sensor.named).map((row) => row.sensor.id))];
+      const mine = await ownedSensorIds(trx, sender.subject, named);
+      const other = named.find((id) => !mine.has(id));
+      if (other) throw badUserInput(notYours(other), { sensor: other });
+    }
+    const written = await upsertReadings(trx, rows.map((row) => row.reading), { source: provenance.source, synthetic, actor: provenance.actor });
+    counts.inserted += written.inserted;
+    counts.updated += written.updated;
+    counts.unchanged += written.unchanged;
+  }
+  return counts;
+}
+
+/** One Sensor.Community format: its samples, averaged per hour, owned, written. */
+function sensorIngest(format: string, label: string, samples: (source: Source, note: FileNote, now: Date) => AsyncIterable<Parsed<Sample>>) {
+  return (knex: Knex, source: Source, options: IngestOptions): Promise<IngestReport> => {
+    const note: FileNote = { source: null, synthetic: false };
+    const sender = senderOf(options);
+    const now = new Date();
+    return runIngestion<HourlyReading>(knex, {
+      producer: 'community',
+      format,
+      encoding: source.encoding,
+      options,
+      batchSize: BATCH,
+      rows: (trx) => owned(trx, hourlyMeans(samples(source, note, now)), sender),
+      key: (row) => `${row.reading.sensor_id}|${row.reading.measured_at}`,
+      write: (trx, batch) =>
+        writeBatch(trx, batch, { source: note.source ?? options.source ?? label, actor: options.actor ?? 'ingest', reason: `ingested from ${label}` }, sender),
+    });
+  };
 }
 
 export const sensorCommunityIngester: Ingester = {
   producer: 'community',
   format: 'sensor-community-json',
-  description: 'Sensor.Community JSON, as data.sensor.community serves it (an array of readings with sensordatavalues)',
+  description: 'Sensor.Community JSON, as data.sensor.community serves it (an array of readings with sensordatavalues), averaged per hour',
   nameHint: /\.json$/i,
   detect: (s) => (hasMembers(s, 'sensordatavalues', 'sensor') ? 3 : 0),
-  ingest: ingestSensorCommunity,
+  ingest: sensorIngest('sensor-community-json', 'Sensor.Community JSON', (source, note, now) => jsonSamples(source.text(), now, note)),
 };
 
-export const ingesters: Ingester[] = [sensorCommunityIngester, citizenCsvIngester, citizenGeojsonIngester];
+export const sensorArchiveIngester: Ingester = {
+  producer: 'community',
+  format: 'sensor-community-archive-csv',
+  description: 'Sensor.Community archive CSV (archive.sensor.community: sensor_id;sensor_type;location;lat;lon;timestamp;…), averaged per hour',
+  nameHint: /_sensor_\d+(_indoor)?\.csv(\.gz)?$/i,
+  detect: (s) => (hasColumns(s, 'sensor_id', 'sensor_type', 'location', 'lat', 'lon', 'timestamp') ? 3 : 0),
+  ingest: sensorIngest('sensor-community-archive-csv', 'Sensor.Community archive CSV', (source, _note, now) => archiveSamples(source.text(), now, source.fileName)),
+};
+
+export const ingesters: Ingester[] = [sensorCommunityIngester, sensorArchiveIngester, citizenCsvIngester, citizenGeojsonIngester, citizenShapefileIngester];

@@ -52,6 +52,12 @@ export function createLoaders(db: Database, settings: CommunitySettings) {
     settings,
 
     sensor: new DataLoader<string, data.SensorRecord | null>((ids) => data.sensorsByIds(knex, ids)),
+    /** Sensors whatever their status, with who holds them: the resolver decides what the caller may see. */
+    heldSensor: new DataLoader<string, data.HeldSensorRecord | null>((ids) => data.heldSensorsByIds(knex, ids)),
+    /** Sensors waiting for moderation: a bounded list, one statement, not batched. */
+    pendingSensors: () => data.pendingSensorList(knex),
+    /** One contributor's own sensors: a bounded list, one statement, not batched. */
+    ownSensors: (owner: string) => data.ownSensorList(knex, owner),
     sensorsInArea: new DataLoader<AreaRepresentation, data.SensorRecord[], string>((areas) => loadSensorsInAreas(knex, areas), {
       cacheKeyFn: (area) => selectorKey(area.selector),
     }),

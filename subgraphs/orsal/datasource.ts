@@ -43,6 +43,9 @@ export interface HealthValue extends ValueBase {
 export interface HealthRecord extends ValueBase {
   territoryLevel: TerritoryLevel;
   suppressedInOpenData: boolean;
+  /** The count was derived from a crude rate and its population (the producer sent none). */
+  casesDerived: boolean;
+  withheldAtSource: boolean;
 }
 
 export interface IndicatorRow {
@@ -127,8 +130,14 @@ export async function openValuesByCodes(knex: Knex, codes: readonly string[], fi
 
 /** Every value of the territories, any level, unsuppressed: for the restricted field only. */
 export async function detailedValuesByCodes(knex: Knex, codes: readonly string[], filter: HealthFilter): Promise<HealthRecord[]> {
-  const rows: ValueRow[] = await valuesQuery(knex, codes, filter, null).select('v.rate', 'v.ci_low', 'v.ci_high');
-  return rows.map((row) => ({ ...base(row), territoryLevel: row.territory_level, suppressedInOpenData: row.open_status !== 'DISCLOSED' }));
+  const rows: (ValueRow & { cases_derived: boolean; withheld_at_source: boolean })[] = await valuesQuery(knex, codes, filter, null).select('v.rate', 'v.ci_low', 'v.ci_high', 'v.cases_derived', 'v.withheld_at_source');
+  return rows.map((row) => ({
+    ...base(row),
+    territoryLevel: row.territory_level,
+    suppressedInOpenData: row.open_status !== 'DISCLOSED',
+    casesDerived: row.cases_derived,
+    withheldAtSource: row.withheld_at_source,
+  }));
 }
 
 function base(row: ValueRow): ValueBase {

@@ -17,6 +17,7 @@ export const orsal = defineProducer({
   migrations,
   createLoaders,
   ingest: ingesters,
+  mappings: new URL('./mappings/', import.meta.url),
   settings,
   typeMappers: {
     Territory: './datasource.ts#TerritoryKey',

@@ -2,8 +2,9 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { LinkedTables, type Relation, type Variable } from './audit.ts';
 import { membersOf, membershipOf, refreshMembership } from './hierarchy.ts';
-import { requiredWidth, type ProtectionRule } from './protection.ts';
-import { choosePublication, countModel, type Publication } from './publication.ts';
+import { halfWidth, requiredWidth, type ProtectionRule } from './protection.ts';
+import { configuredCostKey } from './settings.ts';
+import { countModel, PublicationRule, type Publication } from './publication.ts';
 
 /** Levels published openly; IRIS values are restricted and never open. */
 export const OPEN_LEVELS = ['COMMUNE', 'EPCI'] as const;
@@ -50,7 +51,24 @@ export interface IndicatorScale {
 export interface Decision {
   status: Exclude<OpenStatus, 'PENDING'>;
   publication: Publication | null;
+  /** The counts an attacker who knows the rule finds behind an open value (kept as the value's history). */
+  counts: [number, number] | null;
+  /** A publication repeated as it was released before, for the same inputs. */
+  repeated?: boolean;
 }
+
+/** One earlier release of an open value: the inputs it was computed from and what it published. */
+export interface Release {
+  /** The count and inputs it was computed for: a release only constrains the count it was made for. */
+  cases: number;
+  inputs: string;
+  publication: Publication;
+  counts: [number, number];
+}
+
+/** What fixes a release, besides the count: the same inputs give the same publication. */
+export const releaseInputs = (cell: Pick<Cell, 'population' | 'rate'>, rule: ProtectionRule) =>
+  JSON.stringify([cell.population, cell.rate, rule.threshold, rule.cases, rule.percent]);
 
 export interface DecisionInput {
   cells: Cell[];
@@ -62,6 +80,8 @@ export interface DecisionInput {
   rule: ProtectionRule;
   /** Secret key ordering the candidates for secondary suppression. */
   costKey: string;
+  /** Earlier releases of each value (key → releases): an attacker who saved them combines them with today's. */
+  history?: Map<string, Release[]>;
 }
 
 /**
@@ -120,14 +140,18 @@ function relationsOf(cells: Cell[], input: DecisionInput): { relations: Relation
 
 /**
  * Decides what is open, indicator by indicator, as one problem over every linked table (EPCI × communes ×
- * single and pooled periods):
+ * single and pooled periods) and over time:
  * 1. primary: fewer cases than the threshold, or withheld at source (then known only to lie in [0, threshold − 1]);
- * 2. every other value is published at the most precise rounding that keeps its count's feasible interval
- *    at least the protection width (publication.ts), or withheld when no rounding can;
- * 3. audit → suppress → re-audit: for each withheld value, an attacker's linear program over every open
- *    value gives its feasible range; while that range is narrower than the protection width, one more value
- *    linked to it is withheld — the one with the lowest keyed-hash cost, so the choice is stable from one run
- *    to the next but cannot be predicted (as "the smallest part" could).
+ * 2. every other value is published by the public rule of publication.ts, within what its earlier releases
+ *    already said of the same count (a value released before for the very same inputs is repeated as it
+ *    was), or withheld when the rule cannot publish it;
+ * 3. audit → suppress → re-audit: for every value, open or withheld, an attacker's linear program over every
+ *    open value and every earlier release gives the range of its count. A withheld count's range must reach
+ *    d(c) below and above it (τ-ARGUS's sliding protection interval, clipped at 0) and span 2·d(c); an open
+ *    count's range must span 2·d(c) (the attacker knows the rule, so the count may lie anywhere in the range
+ *    of a value that is shown, ends included). While one fails, one more open value linked to it is withheld:
+ *    the one with the lowest keyed-hash cost, so the choice is stable from one run to the next but cannot be
+ *    predicted (as "the smallest part" could). Withholding only widens ranges, so one pass settles it.
  */
 export async function decideDisclosure(input: DecisionInput): Promise<Map<string, Decision>> {
   const decisions = new Map<string, Decision>();
@@ -141,48 +165,107 @@ export async function decideDisclosure(input: DecisionInput): Promise<Map<string
     if (!scale?.per_unit) throw new Error(`indicator ${indicator} has no per_unit: its rates cannot be published safely`);
     const byKey = new Map(cells.map((c) => [c.key, c]));
     const variables = new Map<string, Variable>();
+    // What earlier releases say of each count, whatever is decided now: the attacker kept them.
+    const known = new Map<string, [number, number]>();
+    for (const cell of cells) {
+      const releases = (input.history?.get(cell.key) ?? []).filter((r) => r.cases === cell.cases);
+      if (releases.length) known.set(cell.key, [Math.max(...releases.map((r) => r.counts[0])), Math.min(...releases.map((r) => r.counts[1]))]);
+    }
     const withhold = (cell: Cell, status: 'PRIMARY' | 'SECONDARY') => {
-      decisions.set(cell.key, { status, publication: null });
-      variables.set(cell.key, { lower: 0, upper: cell.withheld_at_source ? rule.threshold - 1 : cell.population });
+      decisions.set(cell.key, { status, publication: null, counts: null });
+      const [lower, upper] = known.get(cell.key) ?? [0, cell.population];
+      variables.set(cell.key, cell.withheld_at_source ? { lower: 0, upper: rule.threshold - 1 } : { lower, upper });
     };
     for (const cell of cells) {
       if (cell.withheld_at_source || cell.cases === null || cell.cases < rule.threshold) {
         withhold(cell, 'PRIMARY');
         continue;
       }
-      const publication = choosePublication(countModel(cell, scale), cell.cases, requiredWidth(rule, cell.cases));
-      if (!publication) {
+      const inputs = releaseInputs(cell, rule);
+      const same = (input.history?.get(cell.key) ?? []).find((r) => r.cases === cell.cases && r.inputs === inputs);
+      const chosen = same
+        ? { ...same.publication, counts: same.counts }
+        : new PublicationRule(countModel(cell, scale), rule, known.get(cell.key)).publicationOf(cell.cases);
+      if (!chosen) {
         withhold(cell, 'SECONDARY');
         continue;
       }
-      const { counts, ...published } = publication;
-      decisions.set(cell.key, { status: 'DISCLOSED', publication: published });
-      variables.set(cell.key, { lower: counts[0], upper: counts[1] });
+      const { counts, ...published } = chosen;
+      decisions.set(cell.key, { status: 'DISCLOSED', publication: published, counts, ...(same ? { repeated: true } : {}) });
+      const [lower, upper] = known.get(cell.key) ?? counts;
+      variables.set(cell.key, { lower: Math.max(lower, counts[0]), upper: Math.min(upper, counts[1]) });
     }
     const { relations, unknowns } = relationsOf(cells, input);
     for (const key of unknowns) variables.set(key, { lower: 0, upper: null });
     const tables = new LinkedTables(variables, relations);
 
     const disclosed = (key: string) => decisions.get(key)?.status === 'DISCLOSED';
-    const withheld = cells.filter((c) => decisions.get(c.key)!.status !== 'DISCLOSED').map((c) => c.key);
-    for (let i = 0; i < withheld.length; i++) {
-      const cell = byKey.get(withheld[i]!)!;
-      const width = requiredWidth(rule, cell.cases ?? rule.threshold - 1);
+    // What earlier releases alone let an attacker deduce: nothing decided now can widen it.
+    const floors = new Map<string, number>();
+    const before = new Map<string, Variable>(
+      cells.map((c) => [c.key, c.withheld_at_source ? { lower: 0, upper: rule.threshold - 1 } : { lower: known.get(c.key)?.[0] ?? 0, upper: known.get(c.key)?.[1] ?? c.population }]),
+    );
+    for (const key of unknowns) before.set(key, { lower: 0, upper: null });
+    const released = known.size ? new LinkedTables(before, relations) : null;
+    const floorOf = async (key: string) => {
+      if (!released) return Infinity;
+      if (!floors.has(key)) {
+        const [min, max] = await released.range(key);
+        floors.set(key, max - min);
+      }
+      return floors.get(key)!;
+    };
+    /**
+     * Whether a range protects a cell's count, as the decision stands. A range can never be wider than the
+     * cell's own bounds, nor than what earlier releases alone allow; when those are already narrower than the
+     * protection interval (released under a laxer setting), what is asked is that nothing narrows them further.
+     */
+    const protects = async (cell: Cell, [min, max]: [number, number]) => {
+      const own = variables.get(cell.key)!;
+      const upper = own.upper ?? Infinity;
+      const c = cell.withheld_at_source || cell.cases === null ? null : cell.cases;
+      const width = Math.min(requiredWidth(rule, c ?? rule.threshold - 1), upper - own.lower, await floorOf(cell.key));
+      if (Math.round((max - min) * 1e6) / 1e6 < width) return false;
+      // A value once released keeps the protection of an open value: its earlier range is the attacker's already.
+      if (disclosed(cell.key) || c === null || known.has(cell.key)) return true;
+      const d = halfWidth(rule, c);
+      return min <= Math.max(own.lower, c - d) + 1e-6 && max >= Math.min(upper, c + d) - 1e-6;
+    };
+    // Withheld values first (they were the whole audit before), then open ones; values withheld on the way
+    // are checked again as withheld.
+    const queue = [...cells.filter((c) => !disclosed(c.key)), ...cells.filter((c) => disclosed(c.key))].map((c) => c.key);
+    for (let i = 0; i < queue.length; i++) {
+      const cell = byKey.get(queue[i]!)!;
       for (;;) {
-        const [min, max] = await tables.range(cell.key);
-        if (Math.round((max - min) * 1e6) / 1e6 >= width) break;
-        // Values sharing a total with it first; then those linked through another withheld value; then any.
-        const near = tables.linkedTo(cell.key).filter(disclosed);
+        if (await protects(cell, await tables.range(cell.key))) break;
+        // Values sharing a total with it first (the value itself too, when open); then those linked through
+        // another withheld value; then any.
+        const near = [...tables.linkedTo(cell.key), cell.key].filter(disclosed);
         const second = near.length ? near : [...new Set(tables.linkedTo(cell.key).flatMap((k) => tables.linkedTo(k)))].filter(disclosed);
         const candidates = second.length ? second : tables.componentCells(cell.key).filter(disclosed);
         if (!candidates.length) break;
         const next = cheapest(candidates, input.costKey);
         withhold(byKey.get(next)!, 'SECONDARY');
-        withheld.push(next);
+        queue.push(next);
+        if (next === cell.key) break;
       }
     }
   }
   return decisions;
+}
+
+interface ReleaseRow {
+  territory_code: string;
+  indicator: string;
+  period: string;
+  cases: number;
+  inputs: string;
+  value: number;
+  ci_low: number;
+  ci_high: number;
+  step: number;
+  counts_low: number;
+  counts_high: number;
 }
 
 interface SecrecyRun {
@@ -200,8 +283,9 @@ interface SecrecyRun {
 export async function applySecrecy(knex: Knex, rule: ProtectionRule, indicators?: string[]): Promise<Record<OpenStatus, number>> {
   return knex.transaction(async (trx) => {
     let run = (await trx('orsal.secrecy_run').first()) as SecrecyRun | undefined;
-    if (!run?.cost_key) {
-      await trx('orsal.secrecy_run').insert({ id: true, threshold: rule.threshold, cost_key: randomBytes(32).toString('hex') }).onConflict('id').merge(['cost_key']);
+    const configured = configuredCostKey();
+    if (!run?.cost_key || (configured && run.cost_key !== configured)) {
+      await trx('orsal.secrecy_run').insert({ id: true, threshold: rule.threshold, cost_key: configured ?? randomBytes(32).toString('hex') }).onConflict('id').merge(['cost_key']);
       run = (await trx('orsal.secrecy_run').first()) as SecrecyRun;
     }
     await refreshMembership(trx, run.geography);
@@ -217,7 +301,19 @@ export async function applySecrecy(knex: Knex, rule: ProtectionRule, indicators?
     );
     const communes = [...new Set(cells.filter((c) => c.territory_level === 'COMMUNE').map((c) => c.territory_code))];
     const epcis = [...new Set(cells.filter((c) => c.territory_level === 'EPCI').map((c) => c.territory_code))];
+    const history = new Map<string, Release[]>();
+    const released = (await trx('orsal.release')
+      .modify((q) => void (indicators && q.whereIn('indicator', indicators)))
+      .select('territory_code', 'indicator', 'period', 'cases', 'inputs', 'value', 'ci_low', 'ci_high', 'step', 'counts_low', 'counts_high')) as ReleaseRow[];
+    for (const r of released) {
+      const key = cellKey(r.territory_code, r.indicator, r.period);
+      history.set(key, [
+        ...(history.get(key) ?? []),
+        { cases: r.cases, inputs: r.inputs, publication: { value: r.value, low: r.ci_low, high: r.ci_high, step: r.step }, counts: [r.counts_low, r.counts_high] },
+      ]);
+    }
     const input: DecisionInput = {
+      history,
       cells,
       indicators: scales,
       membership: await membershipOf(trx, communes),
@@ -226,7 +322,7 @@ export async function applySecrecy(knex: Knex, rule: ProtectionRule, indicators?
       costKey: run.cost_key!,
     };
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([rule, [...scales].sort(), cells.map((c) => [c.key, c.cases, c.population, c.rate, c.withheld_at_source, c.parent_code])]))
+      .update(JSON.stringify([rule, run.cost_key, [...scales].sort(), cells.map((c) => [c.key, c.cases, c.population, c.rate, c.withheld_at_source, c.parent_code])]))
       .digest('hex');
     const counts: Record<OpenStatus, number> = { DISCLOSED: 0, PRIMARY: 0, SECONDARY: 0, PENDING: 0 };
     if (!indicators && run.fingerprint === fingerprint && !rows.some((r) => r.open_status === 'PENDING')) {
@@ -248,6 +344,12 @@ export async function applySecrecy(knex: Knex, rule: ProtectionRule, indicators?
         [JSON.stringify(updates.slice(i, i + 500))],
       );
     }
+    const releases = cells.flatMap((cell) => {
+      const { publication: p, counts } = decisions.get(cell.key)!;
+      if (!p || !counts || cell.cases === null) return [];
+      return [{ territory_code: cell.territory_code, indicator: cell.indicator, period: cell.period, cases: cell.cases, inputs: releaseInputs(cell, rule), value: p.value, ci_low: p.low, ci_high: p.high, step: p.step, counts_low: counts[0], counts_high: counts[1] }];
+    });
+    for (let i = 0; i < releases.length; i += 500) await trx('orsal.release').insert(releases.slice(i, i + 500)).onConflict(['territory_code', 'indicator', 'period', 'cases', 'inputs']).ignore();
     // A partial run (an ingest of some indicators) leaves the whole decision's fingerprint stale.
     await trx('orsal.secrecy_run').update({
       threshold: rule.threshold,

@@ -31,3 +31,11 @@ export const ruleOf = (values: { secrecyThreshold: number; protectionCases: numb
 
 /** The rule under the defaults (seeds, and an ingest before any decision was stored). */
 export const DEFAULT_RULE = ruleOf({ secrecyThreshold: settings.secrecyThreshold.default, protectionCases: settings.protectionCases.default, protectionPercent: settings.protectionPercent.default });
+
+/**
+ * `TIGA_SECRECY_COST_KEY`: the secret key that orders the candidates for secondary suppression, when the
+ * operator sets one — to keep the same decisions across a database rebuild, or (the test suite) so that golden
+ * answers do not depend on a random key. Unset, a random key is created once and stored with the decisions.
+ * Whoever knows the key can predict which values the hub withholds second: keep it secret.
+ */
+export const configuredCostKey = (env: NodeJS.ProcessEnv = process.env): string | undefined => env.TIGA_SECRECY_COST_KEY || undefined;

@@ -37,7 +37,7 @@ describe('community: a citizen imports a dataset file (CSV with lon/lat, or GeoJ
       expect(await snapshot()).toEqual(before);
 
       const corrupted = format === 'citizen-csv'
-        ? content.replace('7.7601,48.5779', 'abc,48.5779').replace('7.7490,48.5800', '7.7490,148.5800') + '7.75,48.58,banc,bon,TIGA synthetic sample v1 (not real citizen data)\n'
+        ? content.replace('7.7601,48.5779', 'abc,48.5779').replace('7.7490,48.5800', '7.7490,148.5800') + '7.75,48.58,banc,bon,TIGA synthetic sample v1 (not real citizen data),true\n'
         : content.replace('[7.7601, 48.5779]', '["x", 48.5779]').replace('"type": "Feature", "geometry": {"type": "LineString"', '"type": "Feature", "geometry": null, "x": {"type": "LineString"');
       const bad = await postGraphQL(h.server.url, INGEST, { format, content: corrupted }, citizen);
       expect(bad.data.ingestCommunity.committed).toBe(false);

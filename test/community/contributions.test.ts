@@ -4,11 +4,11 @@ import { postGraphQL } from '../support/subgraph.ts';
 import { bearer } from '../support/auth.ts';
 import { startCommunity, type CommunityHarness } from './harness.ts';
 
-const SUBMIT = `mutation ($input: ContributionInput!) { submitContribution(input: $input) { id status } }`;
-const ADD = `mutation ($id: ID!, $features: GeoJSON!) { addContributionFeatures(id: $id, features: $features) { id featureCount } }`;
-const MODERATE = `mutation ($id: ID!, $decision: ValidationStatus!, $reason: String) { moderateContribution(id: $id, decision: $decision, reason: $reason) { id status } }`;
-const READ = `query ($id: ID!) { contribution(id: $id) { id title status featureCount features
-  provenance { producerKind producerName licence validationStatus } history { from to reason at } } }`;
+const SUBMIT = `mutation ($input: ContributionInput!) { submitContribution(input: $input) { id status version } }`;
+const ADD = `mutation ($id: ID!, $features: GeoJSON!) { addContributionFeatures(id: $id, features: $features) { id featureCount status version } }`;
+const MODERATE = `mutation ($id: ID!, $version: Int!, $decision: ValidationStatus!, $reason: String) { moderateContribution(id: $id, version: $version, decision: $decision, reason: $reason) { id status version } }`;
+const READ = `query ($id: ID!) { contribution(id: $id) { id title status version featureCount features
+  provenance { producerKind producerName licence validationStatus } history { from to reason at version } } }`;
 const INGEST = `mutation ($format: String!, $content: String!, $partial: Boolean) { ingestCommunity(format: $format, content: $content, partial: $partial) {
   producer format committed read inserted updated unchanged rejected { line reason } } }`;
 
@@ -41,15 +41,15 @@ describe('community: a citizen contributes a dataset, a moderator reviews it', (
   async function submit(title: string): Promise<string> {
     const r = await postGraphQL(h.server.url, SUBMIT, { input: { title, description: 'Arbres relevés à pied', licence: 'ODBL', producerKind: 'CITIZEN', contact: 'ana@example.org' } }, citizen);
     expect(r.errors).toBeUndefined();
-    expect(r.data.submitContribution.status).toBe('PENDING');
+    expect(r.data.submitContribution).toMatchObject({ status: 'PENDING', version: 1 });
     return r.data.submitContribution.id;
   }
 
-  it('a contribution goes PENDING → VALIDATED and only then is visible anonymously', async () => {
+  it('a contribution goes PENDING → VALIDATED (on the version reviewed) and only then is visible anonymously; a later change takes it back to PENDING', async () => {
     const id = await submit('Arbres de mon quartier');
     const added = await postGraphQL(h.server.url, ADD, { id, features: trees }, citizen);
     expect(added.errors).toBeUndefined();
-    expect(added.data.addContributionFeatures.featureCount).toBe(2);
+    expect(added.data.addContributionFeatures).toMatchObject({ featureCount: 2, status: 'PENDING', version: 2 });
 
     const anonymous = await postGraphQL(h.server.url, READ, { id });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -62,29 +62,39 @@ describe('community: a citizen contributes a dataset, a moderator reviews it', (
     const queue = await postGraphQL(h.server.url, '{ pendingContributions { id } }', {}, moderator);
     expect(queue.data.pendingContributions.map((c: { id: string }) => c.id)).toContain(id);
 
-    const validated = await postGraphQL(h.server.url, MODERATE, { id, decision: 'VALIDATED' }, moderator);
-    expect(validated.data.moderateContribution.status).toBe('VALIDATED');
+    const validated = await postGraphQL(h.server.url, MODERATE, { id, version: 2, decision: 'VALIDATED' }, moderator);
+    expect(validated.data.moderateContribution).toEqual({ id, status: 'VALIDATED', version: 2 });
     const open = await postGraphQL(h.server.url, READ, { id });
     expect(open.errors).toBeUndefined();
     const c = open.data.contribution;
     expect(c.featureCount).toBe(2);
     expect(c.features.features[0].properties).toMatchObject({ essence: 'Tilia cordata', _provenance: { producerKind: 'CITIZEN', licence: 'ODBL' } });
     expect(c.provenance).toEqual({ producerKind: 'CITIZEN', producerName: 'Citizen contributor', licence: 'ODBL', validationStatus: 'VALIDATED' });
-    expect(c.history.map((x: any) => [x.from, x.to])).toEqual([[null, 'PENDING'], ['PENDING', 'VALIDATED']]);
+    expect(c.history.map((x: any) => [x.from, x.to, x.version])).toEqual([[null, 'PENDING', 1], ['PENDING', 'VALIDATED', 2]]);
     const list2 = await postGraphQL(h.server.url, '{ contributions { id } }');
     expect(list2.data.contributions.map((x: { id: string }) => x.id)).toContain(id);
 
-    const again = await postGraphQL(h.server.url, MODERATE, { id, decision: 'REJECTED', reason: 'changed my mind' }, moderator);
+    const again = await postGraphQL(h.server.url, MODERATE, { id, version: 2, decision: 'REJECTED', reason: 'changed my mind' }, moderator);
     expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // Features added after validation: a new version, PENDING again, out of the open view until moderated.
     const late = await postGraphQL(h.server.url, ADD, { id, features: trees }, citizen);
-    expect(late.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(late.data.addContributionFeatures).toMatchObject({ featureCount: 4, status: 'PENDING', version: 3 });
+    expect((await postGraphQL(h.server.url, READ, { id })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const list3 = await postGraphQL(h.server.url, '{ contributions { id } }');
+    expect(list3.data.contributions.map((x: { id: string }) => x.id)).not.toContain(id);
+    const mine = await postGraphQL(h.server.url, READ, { id }, citizen);
+    expect(mine.data.contribution.history.at(-1)).toMatchObject({ from: 'VALIDATED', to: 'PENDING', version: 3, reason: expect.stringMatching(/added after validation/) });
+    const revalidated = await postGraphQL(h.server.url, MODERATE, { id, version: 3, decision: 'VALIDATED' }, moderator);
+    expect(revalidated.data.moderateContribution).toEqual({ id, status: 'VALIDATED', version: 3 });
+    expect((await postGraphQL(h.server.url, READ, { id })).data.contribution.featureCount).toBe(4);
   });
 
   it('a rejection keeps its reason and the history; identities only for the moderator', async () => {
     const id = await submit('Relevé en double');
-    const noReason = await postGraphQL(h.server.url, MODERATE, { id, decision: 'REJECTED' }, moderator);
+    const noReason = await postGraphQL(h.server.url, MODERATE, { id, version: 1, decision: 'REJECTED' }, moderator);
     expect(noReason.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const rejected = await postGraphQL(h.server.url, MODERATE, { id, decision: 'REJECTED', reason: 'doublon du jeu ems-arbres-alignement' }, moderator);
+    const rejected = await postGraphQL(h.server.url, MODERATE, { id, version: 1, decision: 'REJECTED', reason: 'doublon du jeu ems-arbres-alignement' }, moderator);
     expect(rejected.data.moderateContribution.status).toBe('REJECTED');
     expect((await postGraphQL(h.server.url, READ, { id })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const mine = await postGraphQL(h.server.url, READ, { id }, citizen);
@@ -92,6 +102,8 @@ describe('community: a citizen contributes a dataset, a moderator reviews it', (
     const who = await postGraphQL(h.server.url, `query ($id: ID!) { contribution(id: $id) { contributor contact history { by } } }`, { id }, moderator);
     expect(who.data.contribution).toMatchObject({ contributor: 'citizen-ana', contact: 'ana@example.org' });
     expect(who.data.contribution.history.map((x: { by: string }) => x.by)).toEqual(['citizen-ana', 'moderator-1']);
+    const afterRejection = await postGraphQL(h.server.url, ADD, { id, features: trees }, citizen);
+    expect(afterRejection.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const denied = await postGraphQL(h.server.url, `query ($id: ID!) { contribution(id: $id) { contributor } }`, { id }, citizen);
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -101,9 +113,9 @@ describe('community: a citizen contributes a dataset, a moderator reviews it', (
     expect(anonymous.errors?.[0]?.extensions?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
     const badLicence = await postGraphQL(h.server.url, SUBMIT, { input: { title: 'x', description: 'x', licence: 'WTFPL', producerKind: 'CITIZEN', contact: 'x' } }, citizen);
     expect(badLicence.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const unknown = await postGraphQL(h.server.url, MODERATE, { id: '999999', decision: 'VALIDATED' }, moderator);
+    const unknown = await postGraphQL(h.server.url, MODERATE, { id: '999999', version: 1, decision: 'VALIDATED' }, moderator);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const notModerator = await postGraphQL(h.server.url, MODERATE, { id: '1', decision: 'VALIDATED' }, citizen);
+    const notModerator = await postGraphQL(h.server.url, MODERATE, { id: '1', version: 1, decision: 'VALIDATED' }, citizen);
     expect(notModerator.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 

@@ -15,7 +15,7 @@ const LEGACY_SENSOR = 990003;
 const OURS = [CITIZEN_SENSOR, NETWORK_SENSOR, LEGACY_SENSOR].map((n) => `sc-${n}`);
 const LEGACY_UPLOADER = 'legacy-uploader-7f3a';
 
-const reading = (sensor: number, pm25: number) => ({
+const reading = (sensor: number | string, pm25: number) => ({
   timestamp: '2025-01-12 09:00:00',
   location: { latitude: '48.58', longitude: '7.75' },
   sensor: { id: sensor, sensor_type: { name: 'SDS011' } },
@@ -32,15 +32,20 @@ describe("community: a sensor's owner, the operator's CLI and the upgrade of ear
   });
   afterAll(async () => {
     await h?.db.knex('community.sensor').whereIn('id', OURS).delete();
+    await h?.db.knex('community.sensor').where('owner_subject', 'owner-7f3a').delete();
     await h?.db.knex('community.contribution').where('contributor', LEGACY_UPLOADER).delete();
     fs.rmSync(folder, { recursive: true, force: true });
     await h?.close();
   });
 
-  it("the operator's CLI feeds the network's sensors, never a contributor's", async () => {
+  it("the operator's CLI feeds the network's sensors, never a contributor's: their rows are skipped and counted, the rest goes in", async () => {
     const citizen = await bearer(['community:contribute'], 'owner-7f3a');
     const registered = await postGraphQL(h.server.url, INGEST, { content: JSON.stringify([reading(CITIZEN_SENSOR, 5)]) }, citizen);
     expect(registered.data.ingestCommunity).toMatchObject({ committed: true, inserted: 1 });
+    const own = await h.db.knex('community.sensor').where({ owner_subject: 'owner-7f3a', local_id: String(CITIZEN_SENSOR) }).first();
+    expect(own.id).toMatch(/^cs-[a-z2-7]{12}$/);
+    // A contributor's number never occupies the network's id.
+    expect(await h.db.knex('community.sensor').where('id', `sc-${CITIZEN_SENSOR}`).first()).toBeUndefined();
 
     const dump = (name: string, content: unknown[]) => {
       const file = path.join(folder, name);
@@ -49,12 +54,12 @@ describe("community: a sensor's owner, the operator's CLI and the upgrade of ear
     };
     const network = await ingestFile(h.db.knex, 'community', dump('network.json', [reading(NETWORK_SENSOR, 6)]));
     expect(network).toMatchObject({ committed: true, inserted: 1 });
-    expect(await h.db.knex('community.sensor').where('id', `sc-${NETWORK_SENSOR}`).first()).toMatchObject({ status: 'PENDING', owner_subject: null, source: 'network.json' });
+    expect(await h.db.knex('community.sensor').where('id', `sc-${NETWORK_SENSOR}`).first()).toMatchObject({ status: 'PENDING', owner_subject: null, local_id: null, source: 'network.json' });
 
-    const intrusion = await ingestFile(h.db.knex, 'community', dump('mixed.json', [reading(NETWORK_SENSOR, 7), reading(CITIZEN_SENSOR, 777.7)]));
-    expect(intrusion).toMatchObject({ committed: false, rejected: [{ line: 2, reason: expect.stringMatching(/sc-990001 belongs to another contributor/) }] });
-    const stored = await h.db.knex('community.reading').whereIn('sensor_id', [`sc-${CITIZEN_SENSOR}`, `sc-${NETWORK_SENSOR}`]).orderBy('sensor_id').select('sensor_id', 'pm25');
-    expect(stored).toEqual([{ sensor_id: `sc-${CITIZEN_SENSOR}`, pm25: 5 }, { sensor_id: `sc-${NETWORK_SENSOR}`, pm25: 6 }]);
+    const intrusion = await ingestFile(h.db.knex, 'community', dump('mixed.json', [reading(NETWORK_SENSOR, 7), reading(own.id, 777.7)]));
+    expect(intrusion).toMatchObject({ committed: true, updated: 1, rejected: [], skipped: [{ count: 1, lines: [2], reason: expect.stringMatching(new RegExp(`sensor ${own.id} is a contributor's own, not the network's`)) }] });
+    const stored = await h.db.knex('community.reading').whereIn('sensor_id', [own.id, `sc-${NETWORK_SENSOR}`]).orderBy('sensor_id').select('sensor_id', 'pm25');
+    expect(stored).toEqual([{ sensor_id: own.id, pm25: 5 }, { sensor_id: `sc-${NETWORK_SENSOR}`, pm25: 7 }]);
   });
 
   it('upgrading to 004_sensor_owners takes the uploader out of the titles and sources earlier API uploads generated', async () => {

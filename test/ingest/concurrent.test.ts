@@ -16,6 +16,7 @@ import { spawnEntry } from '../support/process.ts';
 const SAMPLES = path.resolve(import.meta.dirname, '../../subgraphs/aprona/samples');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-concurrent-'));
 const POINT = 'BSSTIGAS01';
+const FIXTURE_POINTS = ['BSSTIGAS01', 'BSSTIGAS02', 'BSSTIGAS03'];
 
 /** Nitrate analyses for POINT every hour from `from` (hour index), `count` of them, in the given order, all equal to `value`. */
 function analyses(name: string, from: number, count: number, value: number, descending: boolean): string {
@@ -37,7 +38,9 @@ describe('two ingests of one producer at once', () => {
   const values = async () =>
     (await db.knex('aprona.analysis').where({ point_id: POINT, parameter_code: '1340' }).whereBetween('sampled_at', ['2021-01-01', '2021-12-31']).select('sampled_at', 'result as value')) as { sampled_at: Date; value: number }[];
   afterAll(async () => {
-    await db.knex('aprona.analysis').where({ point_id: POINT }).whereBetween('sampled_at', ['2021-01-01', '2021-12-31']).delete();
+    // The fixture's points go too: other stories (the golden answers) read the seed's points only.
+    await db.knex('aprona.analysis').whereIn('point_id', FIXTURE_POINTS).delete();
+    await db.knex('aprona.point').whereIn('id', FIXTURE_POINTS).delete();
   });
 
   it('both land, overlapping rows taken from one file or the other as a whole, never a mix', async () => {

@@ -17,7 +17,6 @@ import { atmo } from '../../subgraphs/atmo/index.ts';
 import { orsal } from '../../subgraphs/orsal/index.ts';
 import { adeus } from '../../subgraphs/adeus/index.ts';
 import { ingestFile } from '../../scripts/ingest.ts';
-import { lambert93ToWgs84 } from '../../lib/ingest/lambert93.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../seeds/samples');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-ingest-'));
@@ -175,10 +174,10 @@ describe('a producer feeds the hub its own files through the ingest CLI', () => 
   });
 
   it('Lambert-93 outlines land where expected: the cathedral square contains the cathedral in WGS84', async () => {
-    // IGN's reference pair for Paris (652469.02, 6862035.26) ↔ (2.3522, 48.8566), and the cathedral of Strasbourg.
-    const [lon, lat] = lambert93ToWgs84(652469.02, 6862035.26);
-    expect(lon).toBeCloseTo(2.3522, 4);
-    expect(lat).toBeCloseTo(48.8566, 4);
+    // IGN's reference pair for Paris (652469.02, 6862035.26) ↔ (2.3522, 48.8566), reprojected by PostGIS as the readers do, and the cathedral of Strasbourg.
+    const paris = (await db.knex.raw(`select ST_X(p) as lon, ST_Y(p) as lat from (select ST_Transform(ST_SetSRID(ST_MakePoint(652469.02, 6862035.26), 2154), 4326) as p) t`)).rows[0];
+    expect(paris.lon).toBeCloseTo(2.3522, 4);
+    expect(paris.lat).toBeCloseTo(48.8566, 4);
     const row = (await db.knex.raw(`select ST_X(centre) as x, ST_Y(centre) as y, ST_Contains(geom, ST_SetSRID(ST_MakePoint(7.7507, 48.5818), 4326)) as inside from adeus.territory where code = '679990101'`)).rows[0];
     expect(row.inside).toBe(true);
     expect(row.x).toBeCloseTo(7.7507, 3);
@@ -189,7 +188,7 @@ describe('a producer feeds the hub its own files through the ingest CLI', () => 
     if (process.env.DATABASE_URL === undefined) return; // the embedded database is this process's memory: the CLI would not see it
     const run = promisify(execFile);
     const ok = await run('npx', ['tsx', 'scripts/ingest.ts', 'atmo', path.join(SAMPLES, 'atmo-indice-sample.csv')], { cwd: path.resolve(import.meta.dirname, '../..'), env: process.env });
-    expect(ok.stdout).toMatch(/committed\n {2}read 6, inserted 0, updated 0, unchanged 6, rejected 0/);
+    expect(ok.stdout).toMatch(/committed\n {2}read 6, inserted 0, updated 0, unchanged 6, skipped 0, rejected 0/);
     const bad = copyWith('atmo-indice-sample.csv', 'cli-bad-indice.csv', (t) => t.replace('2023-06-02,67482', '2099-06-02,67482'));
     const refused = await run('npx', ['tsx', 'scripts/ingest.ts', 'atmo', bad], { cwd: path.resolve(import.meta.dirname, '../..'), env: process.env }).catch((e) => e);
     expect(refused.code).toBe(1);

@@ -1,13 +1,16 @@
 import { createRequire } from 'node:module';
-import { countModel, publish, type CountModel } from '../../subgraphs/orsal/publication.ts';
-import { requiredWidth, type ProtectionRule } from '../../subgraphs/orsal/protection.ts';
+import { countModel, PublicationRule, roundingClass, type CountModel } from '../../subgraphs/orsal/publication.ts';
+import { halfWidth, requiredWidth, type ProtectionRule } from '../../subgraphs/orsal/protection.ts';
 
 /**
  * The built-in attacker: it takes every open health value (value, interval, precision, population) of every
- * territory and period, knows the official hierarchy, the publication rule and — to be as strong as can be —
- * each value's rate per case, and asks a linear-programming solver (HiGHS, not the hub's GLPK: an
- * independent second opinion) how narrowly each withheld count, and each count behind an open value, can be
- * pinned down. It reports every count pinned more narrowly than the protection interval.
+ * territory and period, and every earlier release it saved; knows the official hierarchy, the publication
+ * rule (it re-runs it on every count, by brute force, rather than trusting the range the hub computes) and —
+ * to be as strong as can be — each value's rate per case; and asks a linear-programming solver (HiGHS, not
+ * the hub's GLPK: an independent second opinion) how narrowly each withheld count, and each count behind an
+ * open value, can be pinned down once everything is combined. It reports every withheld count whose range
+ * does not reach d(c) on both sides of it or spans less than 2·d(c), and every open count whose range spans
+ * less than 2·d(c).
  */
 const require = createRequire(import.meta.url);
 type Highs = { solve(model: string): { Status: string; ObjectiveValue: number } };
@@ -30,6 +33,10 @@ export interface PublishedCell {
   /** The truth, for judging the attack (never used to attack). */
   trueCases: number | null;
   withheldAtSource: boolean;
+  /** The counts earlier releases of this value allowed, as the attacker saved them (assuming the count unchanged). */
+  earlier?: [number, number];
+  /** Published at a fixed step rather than by the hub's rule (the "not blind" control): its rounding class is all it says. */
+  fixedStep?: boolean;
 }
 
 export interface Finding {
@@ -40,21 +47,27 @@ export interface Finding {
   required: number;
 }
 
-/** The counts consistent with an open value, by brute force over its bucket (independent of the hub's search). */
-export function countsOf(cell: PublishedCell): [number, number] {
-  const step = cell.precision!;
-  const rho = cell.model.ratePerCase;
-  const from = Math.max(0, Math.floor((cell.value! - step) / rho) - 2);
-  const to = Math.min(cell.population, Math.ceil((cell.value! + step) / rho) + 2);
+/**
+ * The counts behind an open value for an attacker who re-runs the publication rule on every count its
+ * numbers allow and keeps those the rule would have published exactly so (brute force, independent of the
+ * range the hub computes for itself).
+ */
+export function countsOf(cell: PublishedCell, rule: ProtectionRule): [number, number] {
+  const shown = { value: cell.value!, low: cell.low!, high: cell.high!, step: cell.precision! };
+  const [from, to] = roundingClass(cell.model, shown);
+  if (cell.fixedStep) return [from, to];
+  const publicRule = new PublicationRule(cell.model, rule, cell.earlier);
   let first = Infinity;
   let last = -Infinity;
-  for (let c = from; c <= to; c++) {
-    const p = publish(cell.model, c, step);
-    if (p.value === cell.value && p.low === cell.low && p.high === cell.high) {
+  for (let c = Math.max(0, from - 2); c <= Math.min(cell.population, to + 2); c++) {
+    const p = publicRule.publicationOf(c);
+    if (p && p.value === shown.value && p.low === shown.low && p.high === shown.high && p.step === shown.step) {
       first = Math.min(first, c);
       last = Math.max(last, c);
     }
   }
+  // A value re-released exactly as before for the same inputs is read with its earlier range instead.
+  if (first > last && cell.earlier) return cell.earlier;
   return [first, last];
 }
 
@@ -72,6 +85,8 @@ export interface Attack {
   /** The narrowest feasible range found for a withheld count, and for an open one: [width, key]. */
   narrowestWithheld: [number, string] | null;
   narrowestOpen: [number, string] | null;
+  /** The range found for every cell. */
+  ranges: Map<string, [number, number]>;
 }
 
 export async function attack(cells: PublishedCell[], membersOf: Map<string, string[]>, rule: ProtectionRule): Promise<Attack> {
@@ -80,17 +95,15 @@ export async function attack(cells: PublishedCell[], membersOf: Map<string, stri
   const note = (current: [number, string] | null, width: number, key: string): [number, string] => (current && current[0] <= width ? current : [width, key]);
   const solver = await (highs ??= (require('highs') as () => Promise<Highs>)());
   const findings: Finding[] = [];
+  const ranges = new Map<string, [number, number]>();
   const byKey = new Map(cells.map((c) => [c.key, c]));
   const bounds = new Map<string, [number, number | null]>();
   for (const cell of cells) {
     if (!cell.suppressed) {
-      const counts = countsOf(cell);
+      const [lo, hi] = countsOf(cell, rule);
+      const counts: [number, number] = cell.earlier ? [Math.max(lo, cell.earlier[0]), Math.min(hi, cell.earlier[1])] : [lo, hi];
       bounds.set(cell.key, counts);
-      narrowestOpen = note(narrowestOpen, counts[1] - counts[0], cell.key);
-      if (cell.trueCases !== null && counts[1] - counts[0] < requiredWidth(rule, cell.trueCases)) {
-        findings.push({ key: cell.key, kind: 'open', trueCases: cell.trueCases, range: counts, required: requiredWidth(rule, cell.trueCases) });
-      }
-    } else bounds.set(cell.key, [0, cell.population]);
+    } else bounds.set(cell.key, cell.earlier ? [...cell.earlier] : [0, cell.population]);
   }
   const relations: [string, string[]][] = [];
   const unknown = (key: string) => {
@@ -114,7 +127,7 @@ export async function attack(cells: PublishedCell[], membersOf: Map<string, stri
   const find = (k: string): string => (group.get(k) && group.get(k) !== k ? find(group.get(k)!) : k);
   for (const [total, parts] of relations) for (const part of parts) group.set(find(part), find(total));
   const name = new Map([...bounds.keys()].map((k, i) => [k, `x${i}`]));
-  for (const cell of cells.filter((c) => c.suppressed)) {
+  for (const cell of cells) {
     const root = find(cell.key);
     const mine = relations.filter(([total]) => find(total) === root);
     const vars = new Set([cell.key, ...mine.flatMap(([t, p]) => [t, ...p])]);
@@ -130,12 +143,23 @@ export async function attack(cells: PublishedCell[], membersOf: Map<string, stri
       return result.ObjectiveValue;
     };
     const range: [number, number] = [solve('Minimize'), solve('Maximize')];
+    ranges.set(cell.key, range);
+    if (!cell.suppressed) {
+      narrowestOpen = note(narrowestOpen, range[1] - range[0], cell.key);
+      const required = requiredWidth(rule, cell.trueCases!);
+      if (range[1] - range[0] < required - 1e-6) findings.push({ key: cell.key, kind: 'open', trueCases: cell.trueCases, range, required });
+      continue;
+    }
     narrowestWithheld = note(narrowestWithheld, range[1] - range[0], cell.key);
     const truth = cell.withheldAtSource ? rule.threshold - 1 : cell.trueCases!;
     const required = requiredWidth(rule, truth);
-    if (range[1] - range[0] < required - 1e-6) findings.push({ key: cell.key, kind: 'withheld', trueCases: cell.trueCases, range, required });
+    // Sliding: the range must reach d(c) on both sides of a known count (not below 0).
+    const d = halfWidth(rule, truth);
+    // A value released open before is judged as open values are: its earlier range was published.
+    const slides = cell.withheldAtSource || cell.earlier !== undefined || (range[0] <= Math.max(0, truth - d) + 1e-6 && range[1] >= truth + d - 1e-6);
+    if (range[1] - range[0] < required - 1e-6 || !slides) findings.push({ key: cell.key, kind: 'withheld', trueCases: cell.trueCases, range, required });
   }
-  return { findings, narrowestWithheld, narrowestOpen };
+  return { findings, narrowestWithheld, narrowestOpen, ranges };
 }
 
 /** What the hub publishes for cells it decided on, as the attacker reads it (plus the truth, for judging). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import {
+  buildASTSchema,
   buildClientSchema,
   getIntrospectionQuery,
   getNamedType,
@@ -12,6 +13,7 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
+  parse,
   type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputType,
@@ -21,6 +23,10 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { QUERY_LIMITS } from '../../gateway/gateway.ts';
+import { readSupergraph } from '../../gateway/supergraph.ts';
+import { DEFAULT_COST_BUDGET } from '../../lib/cost/budget.ts';
+import { readCostPolicy } from '../../lib/cost/costPolicy.ts';
+import { operationCost } from '../../lib/cost/operationCost.ts';
 import { ingestContent } from '../../lib/ingest/mutation.ts';
 import type { Ingester, IngestOptions } from '../../lib/ingest/types.ts';
 import { bearer } from '../support/auth.ts';
@@ -45,7 +51,7 @@ const SUBJECTS = {
 const SUITE_SUBJECTS = ['sc-network-feed-7f3a', 'moderator-contrib-7f3a', 'owner-7f3a', 'legacy-uploader-7f3a', 'citizen-ana', 'citizen-bob', 'moderator-1', 'importer-citizen-csv', 'importer-citizen-geojson'];
 
 const INGEST = (producer: string) => `mutation ($format: String!, $content: String!) { ingest${producer}(format: $format, content: $content) { committed inserted updated rejected { line reason } } }`;
-const MODERATE_CONTRIBUTION = 'mutation ($id: ID!) { moderateContribution(id: $id, decision: VALIDATED) { id status } }';
+const MODERATE_CONTRIBUTION = 'mutation ($id: ID!, $version: Int!) { moderateContribution(id: $id, version: $version, decision: VALIDATED) { id status } }';
 const MODERATE_SENSOR = 'mutation ($id: ID!) { moderateSensor(id: $id, decision: VALIDATED) }';
 const SENSOR = 980001;
 const ATMO_DAY = '2019-06-15';
@@ -54,6 +60,7 @@ const ADEUS_YEAR = 2025;
 describe('identities: no open field names who uploaded or moderated', () => {
   let knex: Knex;
   let contributionId: string;
+  let sensorId: string;
   const headers: Record<string, Record<string, string>> = {};
 
   async function mutate(query: string, variables: Record<string, unknown>, who: keyof typeof SUBJECTS) {
@@ -75,12 +82,16 @@ describe('identities: no open field names who uploaded or moderated', () => {
     const csv = 'lon,lat,type,etat\n7.7585,48.5786,banc,bon\n7.7601,48.5779,fontaine,en panne\n';
     const dataset = await mutate(INGEST('Community'), { format: 'citizen-csv', content: csv }, 'citizen');
     expect(dataset.ingestCommunity).toMatchObject({ committed: true, inserted: 2 });
-    contributionId = String((await knex('community.contribution').where('contributor', SUBJECTS.citizen).orderBy('id', 'desc').first()).id);
-    await mutate(MODERATE_CONTRIBUTION, { id: contributionId }, 'moderator');
+    const contribution = await knex('community.contribution').where('contributor', SUBJECTS.citizen).orderBy('id', 'desc').first();
+    contributionId = String(contribution.id);
+    await mutate(MODERATE_CONTRIBUTION, { id: contributionId, version: contribution.version }, 'moderator');
     const reading = { timestamp: '2025-01-10 10:00:00', location: { latitude: '48.583', longitude: '7.746' }, sensor: { id: SENSOR, sensor_type: { name: 'SDS011' } }, sensordatavalues: [{ value_type: 'P2', value: '9.5' }] };
     const sensor = await mutate(INGEST('Community'), { format: 'sensor-community-json', content: JSON.stringify([reading]) }, 'contributor');
     expect(sensor.ingestCommunity).toMatchObject({ committed: true, inserted: 1 });
-    await mutate(MODERATE_SENSOR, { id: `sc-${SENSOR}` }, 'moderator');
+    // A contributor's own sensor gets an id of the hub's drawing (cs-…), never the network's sc-<node>.
+    const own = await knex('community.sensor').where({ owner_subject: SUBJECTS.contributor, local_id: String(SENSOR) }).first();
+    sensorId = own.id;
+    await mutate(MODERATE_SENSOR, { id: sensorId }, 'moderator');
 
     // Producers' files without a source column, through the API: an indice ATMO and an ADEUS urban indicator.
     const indice = `date_ech,code_zone,lib_zone,type_zone,code_qual,code_no2,code_so2,code_o3,code_pm10,code_pm25\n${ATMO_DAY},67482,Strasbourg,COMMUNE,2,2,1,2,1,1\n`;
@@ -92,7 +103,7 @@ describe('identities: no open field names who uploaded or moderated', () => {
   afterAll(async () => {
     // The run shares one seeded database: leave it as the seed wrote it.
     const hub = await testHub();
-    await knex('community.sensor').where('id', `sc-${SENSOR}`).delete();
+    await knex('community.sensor').where({ owner_subject: SUBJECTS.contributor }).delete();
     await knex('community.contribution').whereIn('contributor', Object.values(SUBJECTS)).delete();
     await hub.subgraph('atmo').db.knex('atmo.daily_index').where({ code_zone: '67482', date_ech: ATMO_DAY }).delete();
     await hub.subgraph('adeus').db.knex('adeus.urban_indicator').where({ territory_code: '67482', year: ADEUS_YEAR }).delete();
@@ -110,13 +121,13 @@ describe('identities: no open field names who uploaded or moderated', () => {
   });
 
   it("a sensor ingested through the API names no one in its provenance; its owner is recorded, restricted", async () => {
-    const open = await gatewayQuery('query ($id: ID!) { sensor(id: $id) { provenance { producerName source } } }', { id: `sc-${SENSOR}` });
+    const open = await gatewayQuery('query ($id: ID!) { sensor(id: $id) { provenance { producerName source } } }', { id: sensorId });
     expect(open.errors).toBeUndefined();
     expect(open.data.sensor.provenance.source).toBe('upload through the TIGA API');
     expect(JSON.stringify(open.data)).not.toContain(SUBJECTS.contributor);
-    const stored = await knex('community.sensor').where('id', `sc-${SENSOR}`).first();
+    const stored = await knex('community.sensor').where('id', sensorId).first();
     expect(stored.owner_subject).toBe(SUBJECTS.contributor);
-    const history = await knex('community.status_history').where('sensor_id', `sc-${SENSOR}`).orderBy('id').select('changed_by');
+    const history = await knex('community.status_history').where('sensor_id', sensorId).orderBy('id').select('changed_by');
     expect(history.map((h) => h.changed_by)).toEqual([SUBJECTS.contributor, SUBJECTS.moderator]);
   });
 
@@ -148,7 +159,7 @@ describe('identities: no open field names who uploaded or moderated', () => {
       .filter((leak) => leak.strings.length > 0);
     expect(leaks, 'open strings naming a subject').toEqual([]);
     // The crawl reached what was uploaded above, so it would have seen a leak there.
-    expect(crawl.strings).toContain(`sc-${SENSOR}`);
+    expect(crawl.strings).toContain(sensorId);
     expect(crawl.strings).toContain(contributionId);
     expect(crawl.strings).toContain(ATMO_DAY);
     expect(crawl.strings).toContain('upload through the TIGA API');
@@ -172,8 +183,10 @@ const MAX_LEVELS = 4;
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 200;
 const IDS_PER_TYPE = 10;
-// The gateway's limits (graphql-armor): cost = 2 per object + 1.5 × its children, × `first`; 1 per leaf.
-const MAX_COST = QUERY_LIMITS.maxCost;
+// The gateway's limits: the cost its estimator gives a query (lib/cost/, from the supergraph's directives), and tokens.
+const MAX_COST = DEFAULT_COST_BUDGET;
+const SUPERGRAPH = buildASTSchema(parse(readSupergraph()), { assumeValidSDL: true });
+const PRICES = readCostPolicy(SUPERGRAPH);
 const MAX_TOKENS = QUERY_LIMITS.maxTokens - 200;
 const SKIP = Symbol('skip');
 
@@ -309,14 +322,12 @@ function render(sel: Sel, window: Window): string {
   return sel.kind === 'object' ? `${head} ${inner}` : `${head} { edges { cursor node ${inner} } pageInfo { hasNextPage endCursor } }`;
 }
 
-/** graphql-armor's cost of the rendered selection. */
-function cost(sel: Sel): number {
-  if (sel.kind === 'leaf') return 1;
-  const object = 2 + 1.5 * (1 + sel.children.reduce((sum, c) => sum + cost(c), 0));
-  if (sel.kind === 'object') return object;
-  const edges = 2 + 1.5 * (1 + object);
-  const pageInfo = 2 + 1.5 * 2;
-  return (2 + 1.5 * (edges + pageInfo)) * Math.max(1, sel.first ?? 1);
+/**
+ * The gateway's price of the query rendered from a root selection, over a leap year: the longest window the
+ * crawl falls back to when the seed's whole range is refused (BAD_USER_INPUT, or over budget).
+ */
+function cost(root: Sel): number {
+  return operationCost({ schema: SUPERGRAPH, policy: PRICES, document: parse(`{ ${render(root, YEARS[1]!)} }`) });
 }
 
 const tokens = (query: string) => query.match(/[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|[{}():[\]!$=@]/g)?.length ?? 0;
@@ -437,7 +448,7 @@ async function crawlOpenSchema(ask: Ask): Promise<Crawl> {
       const response = await ask(query);
       crawl.queries++;
       const codes = (response.errors ?? []).map((e) => e.extensions?.code);
-      if (window === SEED_RANGE && codes.includes('BAD_USER_INPUT') && reachesDated(part)) return 'bad-range';
+      if (window === SEED_RANGE && (codes.includes('BAD_USER_INPUT') || codes.includes('COST_LIMIT_EXCEEDED')) && reachesDated(part)) return 'bad-range';
       for (const error of response.errors ?? []) {
         if (error.extensions?.code !== 'NOT_FOUND') crawl.errors.push(`${query.slice(0, 200)}: ${error.extensions?.code} ${error.message}`);
       }

@@ -15,7 +15,7 @@ import { rng } from '../../seeds/random.ts';
 import { ingestFile } from '../../scripts/ingest.ts';
 import { gatewayQuery, testHub } from '../support/hub.ts';
 import { migrateProducers } from '../support/subgraph.ts';
-import { attack, publishedFrom, type Attack, type PublishedCell } from './attacker.ts';
+import { attack, countsOf, publishedFrom, type Attack, type PublishedCell } from './attacker.ts';
 
 /**
  * A built-in attacker in the suite: every open health value, every period, combined by linear programming
@@ -75,7 +75,7 @@ async function publishedThroughApi(knex: Knex): Promise<{ cells: PublishedCell[]
 }
 
 async function attackAll(cells: PublishedCell[], members: Map<string, string[]>): Promise<Attack> {
-  const all: Attack = { findings: [], narrowestWithheld: null, narrowestOpen: null };
+  const all: Attack = { findings: [], narrowestWithheld: null, narrowestOpen: null, ranges: new Map() };
   const narrower = (a: [number, string] | null, b: [number, string] | null) => (!a ? b : !b ? a : a[0] <= b[0] ? a : b);
   for (const indicator of new Set(cells.map((c) => c.indicator))) {
     const one = await attack(cells.filter((c) => c.indicator === indicator), members, rule);
@@ -107,7 +107,7 @@ describe('statistical secrecy holds against an attacker combining every open val
     const naive = cells.map((cell) => {
       if (cell.withheldAtSource || cell.trueCases === null || cell.trueCases < rule.threshold) return { ...cell, suppressed: true, value: null, low: null, high: null, precision: null };
       const step = cell.model.perUnit === 100 ? 0.01 : 0.1;
-      return { ...cell, suppressed: false, ...publish(cell.model, cell.trueCases, step), precision: step };
+      return { ...cell, suppressed: false, fixedStep: true, ...publish(cell.model, cell.trueCases, step), precision: step };
     });
     const result = await attackAll(naive, members);
     const { findings } = result;
@@ -148,6 +148,40 @@ describe('statistical secrecy holds against an attacker combining every open val
       await knex('orsal.indicator_value').where('period', '2019-2024').delete();
       await orsal.refresh!({ knex, engine: 'postgres', close: async () => {} }, { secrecyThreshold: rule.threshold, protectionCases: rule.cases, protectionPercent: rule.percent });
     }
+  });
+  it('after ORSAL revises populations by 2 % with the counts unchanged: the new release narrows nothing the earlier one left open', async () => {
+    const { cells: before, members } = await publishedThroughApi(knex);
+    const saved = new Map(before.filter((c) => !c.suppressed).map((c) => [c.key, countsOf(c, rule)]));
+    const revised = (await knex('orsal.indicator_value')
+      .where({ indicator: 'ASTHMA_PREVALENCE', territory_level: 'COMMUNE', open_status: 'DISCLOSED' })
+      .orderBy(['period', 'territory_code'])
+      .limit(12)) as { territory_code: string; period: string; cases: number; population: number }[];
+    const file = (rows: typeof revised, factor: number) => {
+      const name = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-revision-')), 'ors-revision.csv');
+      fs.writeFileSync(
+        name,
+        'territory_code;territory_level;indicator;period;cases;population;rate;ci_low;ci_high;source\n' +
+          rows.map((r) => { const population = Math.round(r.population * factor); return `${r.territory_code};COMMUNE;ASTHMA_PREVALENCE;${r.period};${r.cases};${population};${((r.cases / population) * 100).toFixed(2)};;;TIGA synthetic test: revised population`; }).join('\n') + '\n',
+      );
+      return name;
+    };
+    expect(await ingestFile(knex, 'orsal', file(revised, 1.02))).toMatchObject({ committed: true, rejected: [] });
+    try {
+      const { cells: after } = await publishedThroughApi(knex);
+      const asthma = after.filter((c) => c.indicator === 'ASTHMA_PREVALENCE').map((c) => ({ ...c, earlier: saved.get(c.key) }));
+      expect(asthma.filter((c) => revised.some((r) => c.key === `${r.territory_code}|ASTHMA_PREVALENCE|${r.period}`) && c.earlier).length).toBe(revised.length);
+      const result = await attack(asthma, members, rule);
+      summary(result, asthma, 'seed + revised populations');
+      expect(result.findings).toEqual([]);
+    } finally {
+      expect(await ingestFile(knex, 'orsal', file(revised, 1))).toMatchObject({ committed: true });
+    }
+    // Back to the first inputs, each value is released again exactly as it was.
+    const { cells: restored } = await publishedThroughApi(knex);
+    const first = new Map(before.map((c) => [c.key, [c.value, c.low, c.high, c.precision]]));
+    expect(restored.filter((c) => c.indicator === 'ASTHMA_PREVALENCE').map((c) => [c.key, c.value, c.low, c.high, c.precision])).toEqual(
+      restored.filter((c) => c.indicator === 'ASTHMA_PREVALENCE').map((c) => [c.key, ...first.get(c.key)!]),
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 import type { AreaSelector } from '../../../lib/geo.ts';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AreaRepresentation } from '../../../lib/geo.ts';
-import type { SensorRecord, ReadingRecord, QualityRecord, ContributorRecord, DatasetRecord, ContributionRecord, StatusChangeRecord, IndicatorRecord, DecisionProcessRecord, DatasetRequestRecord } from '../datasource.ts';
+import type { SensorRecord, HeldSensorRecord, ReadingRecord, QualityRecord, ContributorRecord, DatasetRecord, ContributionRecord, StatusChangeRecord, IndicatorRecord, DecisionProcessRecord, DatasetRequestRecord } from '../datasource.ts';
 import type { Context } from '../loaders.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -28,42 +28,51 @@ export type Query = {
    * Validated citizen sensors, ordered by `id`. `first` is 1..1,000 (default 100); `after` is the
    * `endCursor` of the previous page. Open.
    */
-  sensors: CitizenSensorConnection;
+  sensors?: Maybe<CitizenSensorConnection>;
   /**
-   * One validated citizen sensor by its id (e.g. "sc-12345"). An unknown id, or a sensor that is not
-   * (or no longer) validated, gives a NOT_FOUND error. Open.
+   * One citizen sensor by its id (e.g. "sc-12345", or "cs-…" for a contributor's own sensor). Anonymous
+   * callers only get VALIDATED sensors; a moderator (scope community:moderate) gets any, PENDING and REJECTED
+   * included, with their readings, to review them; a contributor also gets their own. Otherwise (an unknown
+   * id too) NOT_FOUND, with the same message. Open.
    */
   sensor?: Maybe<CitizenSensor>;
+  /** Citizen sensors waiting for moderation, oldest first (at most 1,000). Restricted: needs scope community:moderate. */
+  pendingSensors?: Maybe<Array<CitizenSensor>>;
+  /**
+   * The caller's own sensors (those their files registered) whatever their status, newest first (at most
+   * 1,000), each with the number their files give it. Needs an authenticated caller.
+   */
+  mySensors?: Maybe<Array<OwnSensor>>;
   /**
    * The collectivity's open-data catalogue (validated entries), ordered by `id`. `first` is 1..1,000
    * (default 100). Open.
    */
-  datasets: DatasetConnection;
+  datasets?: Maybe<DatasetConnection>;
   /**
    * Validated citizen and partner contributions, newest first (at most 1,000). PENDING and REJECTED ones
    * never appear here. Open.
    */
-  contributions: Array<Contribution>;
+  contributions?: Maybe<Array<Contribution>>;
   /**
    * One contribution by id. Anonymous callers only get VALIDATED ones; the contributor also gets their own
    * PENDING or REJECTED contribution, a moderator (scope community:moderate) any. Otherwise NOT_FOUND. Open.
    */
   contribution?: Maybe<Contribution>;
   /** The caller's own contributions whatever their status, newest first. Needs an authenticated caller. */
-  myContributions: Array<Contribution>;
+  myContributions?: Maybe<Array<Contribution>>;
   /** Contributions waiting for moderation, oldest first. Restricted: needs scope community:moderate. */
-  pendingContributions: Array<Contribution>;
+  pendingContributions?: Maybe<Array<Contribution>>;
   /** The collectivity's transparency indicators, by id, each with its values over time. Open. */
-  transparencyIndicators: Array<TransparencyIndicator>;
+  transparencyIndicators?: Maybe<Array<TransparencyIndicator>>;
   /** The decision processes explained in plain language, by id. Open. */
-  decisionProcesses: Array<DecisionProcess>;
+  decisionProcesses?: Maybe<Array<DecisionProcess>>;
   /** One decision process and its steps (e.g. "open-data-publication"); an unknown id gives NOT_FOUND. Open. */
   decisionProcess?: Maybe<DecisionProcess>;
   /**
    * Dataset requests of the users' committee, most voted first (ties: oldest first; at most 1,000). Open
    * (the requester's identity is restricted).
    */
-  datasetRequests: Array<DatasetRequest>;
+  datasetRequests?: Maybe<Array<DatasetRequest>>;
 };
 
 
@@ -102,17 +111,24 @@ export type Mutation = {
    */
   submitContribution: Contribution;
   /**
-   * Adds features to one of the caller's own PENDING contributions: `features` is a GeoJSON
-   * FeatureCollection in WGS84 (at most 10,000 features), numbered after the existing ones. Someone else's
-   * contribution gives NOT_FOUND; a contribution that is no longer PENDING or an invalid feature gives
-   * BAD_USER_INPUT. Restricted: needs scope community:contribute.
+   * Adds features to one of the caller's own PENDING or VALIDATED contributions: `features` is a GeoJSON
+   * FeatureCollection (at most 10,000 features) whose coordinates are finite WGS84 longitudes (−180..180)
+   * and latitudes (−90..90), numbered after the existing ones. It bumps the contribution's `version`; a
+   * VALIDATED contribution goes back to PENDING (and out of the open view) until a moderator decides on the
+   * new version. Someone else's contribution gives NOT_FOUND; a REJECTED one, a malformed feature or an
+   * invalid geometry (e.g. a self-intersecting polygon: `extensions.reason` INVALID_GEOMETRY, with PostGIS's
+   * reason in the message) gives BAD_USER_INPUT. Restricted: needs scope community:contribute.
    */
   addContributionFeatures: Contribution;
   /**
-   * A moderator's decision on a PENDING contribution: VALIDATED, or REJECTED with a non-empty reason. The
-   * change is appended to the history. Any other transition gives BAD_USER_INPUT; an unknown id NOT_FOUND.
-   * Validating one's own contribution gives FORBIDDEN: another moderator validates it (unless the hub sets
-   * TIGA_MODERATION_OWN_CONTRIBUTIONS=1). Restricted: needs scope community:moderate.
+   * A moderator's decision on a PENDING contribution: VALIDATED, or REJECTED with a non-empty reason, on the
+   * `version` the moderator reviewed (the contribution's `version` when they read its content). When the
+   * content changed since (the contributor added or re-imported features), the decision is refused with
+   * BAD_USER_INPUT (`extensions.reason` STALE_VERSION, `extensions.currentVersion`): review the new version
+   * and decide again. The change is appended to the history, with the version. Any other transition gives
+   * BAD_USER_INPUT; an unknown id NOT_FOUND. Validating one's own contribution gives FORBIDDEN: another
+   * moderator validates it (unless the hub sets TIGA_MODERATION_OWN_CONTRIBUTIONS=1). Restricted: needs scope
+   * community:moderate.
    */
   moderateContribution: Contribution;
   /**
@@ -132,14 +148,33 @@ export type Mutation = {
    */
   moderateSensors: Scalars['Int']['output'];
   /**
+   * Gives a Sensor.Community id ("sc-…") a contributor holds back to the network: contributors registered
+   * sensors under the network's ids before those were reserved to producer:community, and one could claim
+   * an id the network had not handed out yet. The contributor's sensor moves, with its readings, status and
+   * history, to a new "cs-…" id (their files keep reaching it by its number); the network's next dump creates
+   * the "sc-…" sensor, PENDING. `reason` (non-empty) goes to the sensor's history. Returns the contributor
+   * sensor's new id. A network's own id gives BAD_USER_INPUT, an unknown id NOT_FOUND. Restricted: needs
+   * scope community:moderate.
+   */
+  releaseSensorId: Scalars['ID']['output'];
+  /**
    * Imports a file in a community format: `sensor-community-json` (the array Sensor.Community's API
-   * serves; readings upserted on sensor id + timestamp, new sensors created PENDING whoever ingests),
-   * `citizen-csv` (lon/lat columns, other columns become properties) or `citizen-geojson` (a FeatureCollection):
-   * the features of one PENDING contribution of the caller per source, re-imports update it in place.
-   * A sensor's readings come only from the contributor who registered it (a new sensor a contributor sends is
-   * theirs), or from a holder of producer:community for a sensor of an external network (Sensor.Community
-   * dumps; new sensors that caller sends are the network's): a file touching any other sensor is refused
-   * whole, `partial` or not, with its element number and the reason. A reading replaced by different values
+   * serves) or `sensor-community-archive-csv` (archive.sensor.community's CSV), averaged into hourly means
+   * upserted on sensor id + hour, new sensors created PENDING whoever ingests; failure values (DS18B20
+   * -127/85 °C, PM ≥ 999.9), indoor sensors and sensors outside the hub's territory are skipped and counted,
+   * never created. `citizen-csv` (lon/lat columns or a GeoJSON `geometry` column, other columns become
+   * properties), `citizen-geojson` (a FeatureCollection, its crs honoured) or `citizen-shapefile` (zipped, its
+   * .prj and .cpg honoured; through `POST /ingest/community`): the features of one contribution of the
+   * caller per source, which re-imports update in place (a change bumps its `version`, and a VALIDATED one
+   * goes back to PENDING until a moderator decides on the new version); PostGIS reprojects, and a file landing outside the
+   * territory is refused. Whether values are synthetic is said by the file (a `synthetic` column or member).
+   * Sensor ids have two namespaces: "sc-<node>" sensors are the Sensor.Community network's, written by
+   * producer:community only; a node number in a contributor's file is that contributor's own number for
+   * their own sensor, served as "cs-…" (see `mySensors`), so no one can occupy the network's ids nor someone
+   * else's. A contributor's file naming a sensor that is not theirs ("sc-…", an unknown or someone else's
+   * "cs-…") is refused whole, `partial` or not, with its element number and one message whatever the
+   * reason. A network file's rows for a sensor a contributor holds are skipped and counted (`skipped`, with
+   * their lines and the reason); the rest goes in. A reading replaced by different values
    * keeps its old values in the hub's history (restricted, not served). Rows the file does not label get the
    * source "upload through the TIGA API", which names no one: the caller is recorded restricted only.
    * `content` is the file's text (at most 5 MB; larger files go through `npm run ingest`). All or nothing
@@ -174,6 +209,7 @@ export type MutationAddContributionFeaturesArgs = {
 /** Writes of the community subgraph. Every mutation runs in one database transaction. */
 export type MutationModerateContributionArgs = {
   id: Scalars['ID']['input'];
+  version: Scalars['Int']['input'];
   decision: ValidationStatus;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
@@ -192,6 +228,13 @@ export type MutationModerateSensorsArgs = {
   ids: Array<Scalars['ID']['input']>;
   decision: ValidationStatus;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Writes of the community subgraph. Every mutation runs in one database transaction. */
+export type MutationReleaseSensorIdArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -351,6 +394,12 @@ export type Contribution = {
   status: ValidationStatus;
   /** When it was submitted, ISO 8601 instant. */
   submittedAt: Scalars['String']['output'];
+  /**
+   * The version of the content (metadata and features): 1 at submission, bumped by every change after it
+   * (features added, a re-import that changed something). A moderator decides on the version they
+   * reviewed, so a change since then never goes open unreviewed. Open.
+   */
+  version: Scalars['Int']['output'];
   /** Number of features. */
   featureCount: Scalars['Int']['output'];
   /** The features as a GeoJSON FeatureCollection (WGS84), each with its properties and its provenance in `properties._provenance`. */
@@ -376,6 +425,8 @@ export type ContributionStatusChange = {
   at: Scalars['String']['output'];
   /** Why (a rejection always has a reason). */
   reason?: Maybe<Scalars['String']['output']>;
+  /** The content version the change applied to; null for changes recorded before versions existed. */
+  version?: Maybe<Scalars['Int']['output']>;
   /** Who made the change (pseudonym). Restricted: needs scope community:restricted or community:moderate. */
   by?: Maybe<Scalars['String']['output']>;
 };
@@ -390,7 +441,7 @@ export type Area = {
    * Validated citizen sensors located inside the area (within `radiusMeters` on the WGS84 spheroid for a
    * point selection, intersecting `geometry` otherwise), ordered by id. Open.
    */
-  sensors: Array<CitizenSensor>;
+  sensors?: Maybe<Array<CitizenSensor>>;
 };
 
 /** Who produced a value, in the words of the hub's provenance model. */
@@ -447,7 +498,11 @@ export type Provenance = {
  */
 export type CitizenSensor = {
   __typename?: 'CitizenSensor';
-  /** Sensor id, Sensor.Community style: "sc-" followed by the node number (e.g. "sc-12345"). */
+  /**
+   * Sensor id: "sc-" followed by the Sensor.Community node number for the network's sensors (e.g.
+   * "sc-12345"); "cs-" followed by 12 random letters and digits for a contributor's own sensor (its owner's
+   * files name it by their own number, which is never served openly).
+   */
   id: Scalars['ID']['output'];
   /** Model of the main sensor: SDS011 or SPS30 (particulate matter), DHT22 or BME280 (temperature/humidity). */
   sensorType: Scalars['String']['output'];
@@ -465,7 +520,7 @@ export type CitizenSensor = {
   measures: Array<Scalars['String']['output']>;
   /** Who produced the sensor's data, under which licence, and whether it is synthetic. */
   provenance: Provenance;
-  /** Moderation status (open fields only ever serve VALIDATED sensors). */
+  /** Moderation status: anonymous callers only ever get VALIDATED sensors; moderators and the sensor's owner see the others. */
   status: ValidationStatus;
   /**
    * Hourly readings that passed the basic checks (physical ranges; the SDS011 fault value 999.9 is
@@ -509,6 +564,15 @@ export type CitizenSensorRawReadingsArgs = {
   to: Scalars['String']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One of the caller's own sensors and the number their files give it. Needs an authenticated caller (the owner). */
+export type OwnSensor = {
+  __typename?: 'OwnSensor';
+  /** The number the owner's files name the sensor by (their own, scoped to them). */
+  localId: Scalars['String']['output'];
+  /** The sensor, whatever its status, with its readings. */
+  sensor: CitizenSensor;
 };
 
 /**
@@ -857,6 +921,7 @@ export type ResolversTypes = {
   ValidationStatus: ValidationStatus;
   Provenance: ResolverTypeWrapper<Provenance>;
   CitizenSensor: ResolverTypeWrapper<SensorRecord>;
+  OwnSensor: ResolverTypeWrapper<HeldSensorRecord>;
   SensorQuality: ResolverTypeWrapper<QualityRecord>;
   QualityFlag: ResolverTypeWrapper<QualityFlag>;
   Contributor: ResolverTypeWrapper<ContributorRecord>;
@@ -897,6 +962,7 @@ export type ResolversParentTypes = {
   Area: AreaRepresentation;
   Provenance: Provenance;
   CitizenSensor: SensorRecord;
+  OwnSensor: HeldSensorRecord;
   SensorQuality: QualityRecord;
   QualityFlag: QualityFlag;
   Contributor: ContributorRecord;
@@ -924,25 +990,28 @@ export interface AreaSelectorScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  sensors?: Resolver<ResolversTypes['CitizenSensorConnection'], ParentType, ContextType, Partial<QuerySensorsArgs>>;
+  sensors?: Resolver<Maybe<ResolversTypes['CitizenSensorConnection']>, ParentType, ContextType, Partial<QuerySensorsArgs>>;
   sensor?: Resolver<Maybe<ResolversTypes['CitizenSensor']>, ParentType, ContextType, RequireFields<QuerySensorArgs, 'id'>>;
-  datasets?: Resolver<ResolversTypes['DatasetConnection'], ParentType, ContextType, Partial<QueryDatasetsArgs>>;
-  contributions?: Resolver<Array<ResolversTypes['Contribution']>, ParentType, ContextType>;
+  pendingSensors?: Resolver<Maybe<Array<ResolversTypes['CitizenSensor']>>, ParentType, ContextType>;
+  mySensors?: Resolver<Maybe<Array<ResolversTypes['OwnSensor']>>, ParentType, ContextType>;
+  datasets?: Resolver<Maybe<ResolversTypes['DatasetConnection']>, ParentType, ContextType, Partial<QueryDatasetsArgs>>;
+  contributions?: Resolver<Maybe<Array<ResolversTypes['Contribution']>>, ParentType, ContextType>;
   contribution?: Resolver<Maybe<ResolversTypes['Contribution']>, ParentType, ContextType, RequireFields<QueryContributionArgs, 'id'>>;
-  myContributions?: Resolver<Array<ResolversTypes['Contribution']>, ParentType, ContextType>;
-  pendingContributions?: Resolver<Array<ResolversTypes['Contribution']>, ParentType, ContextType>;
-  transparencyIndicators?: Resolver<Array<ResolversTypes['TransparencyIndicator']>, ParentType, ContextType>;
-  decisionProcesses?: Resolver<Array<ResolversTypes['DecisionProcess']>, ParentType, ContextType>;
+  myContributions?: Resolver<Maybe<Array<ResolversTypes['Contribution']>>, ParentType, ContextType>;
+  pendingContributions?: Resolver<Maybe<Array<ResolversTypes['Contribution']>>, ParentType, ContextType>;
+  transparencyIndicators?: Resolver<Maybe<Array<ResolversTypes['TransparencyIndicator']>>, ParentType, ContextType>;
+  decisionProcesses?: Resolver<Maybe<Array<ResolversTypes['DecisionProcess']>>, ParentType, ContextType>;
   decisionProcess?: Resolver<Maybe<ResolversTypes['DecisionProcess']>, ParentType, ContextType, RequireFields<QueryDecisionProcessArgs, 'id'>>;
-  datasetRequests?: Resolver<Array<ResolversTypes['DatasetRequest']>, ParentType, ContextType>;
+  datasetRequests?: Resolver<Maybe<Array<ResolversTypes['DatasetRequest']>>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   submitContribution?: Resolver<ResolversTypes['Contribution'], ParentType, ContextType, RequireFields<MutationSubmitContributionArgs, 'input'>>;
   addContributionFeatures?: Resolver<ResolversTypes['Contribution'], ParentType, ContextType, RequireFields<MutationAddContributionFeaturesArgs, 'id' | 'features'>>;
-  moderateContribution?: Resolver<ResolversTypes['Contribution'], ParentType, ContextType, RequireFields<MutationModerateContributionArgs, 'id' | 'decision'>>;
+  moderateContribution?: Resolver<ResolversTypes['Contribution'], ParentType, ContextType, RequireFields<MutationModerateContributionArgs, 'id' | 'version' | 'decision'>>;
   moderateSensor?: Resolver<ResolversTypes['ValidationStatus'], ParentType, ContextType, RequireFields<MutationModerateSensorArgs, 'id' | 'decision'>>;
   moderateSensors?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationModerateSensorsArgs, 'ids' | 'decision'>>;
+  releaseSensorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationReleaseSensorIdArgs, 'id' | 'reason'>>;
   ingestCommunity?: Resolver<ResolversTypes['IngestReport'], ParentType, ContextType, RequireFields<MutationIngestCommunityArgs, 'content' | 'partial'>>;
   requestDataset?: Resolver<ResolversTypes['DatasetRequest'], ParentType, ContextType, RequireFields<MutationRequestDatasetArgs, 'title' | 'description'>>;
   voteForDatasetRequest?: Resolver<ResolversTypes['DatasetRequest'], ParentType, ContextType, RequireFields<MutationVoteForDatasetRequestArgs, 'id'>>;
@@ -1001,6 +1070,7 @@ export type ContributionResolvers<ContextType = Context, ParentType extends Reso
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ValidationStatus'], ParentType, ContextType>;
   submittedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   featureCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   features?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
@@ -1014,13 +1084,14 @@ export type ContributionStatusChangeResolvers<ContextType = Context, ParentType 
   to?: Resolver<ResolversTypes['ValidationStatus'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   by?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type AreaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Area'] = ResolversParentTypes['Area'], FederationReferenceType extends FederationReferenceTypes['Area'] = FederationReferenceTypes['Area']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Area']> | FederationReferenceType, FederationReferenceType, ContextType>;
   selector?: Resolver<ResolversTypes['AreaSelector'], ParentType, ContextType>;
-  sensors?: Resolver<Array<ResolversTypes['CitizenSensor']>, ParentType, ContextType>;
+  sensors?: Resolver<Maybe<Array<ResolversTypes['CitizenSensor']>>, ParentType, ContextType>;
 };
 
 export type ProvenanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Provenance'] = ResolversParentTypes['Provenance']> = {
@@ -1045,6 +1116,11 @@ export type CitizenSensorResolvers<ContextType = Context, ParentType extends Res
   rawReadings?: Resolver<Maybe<ResolversTypes['SensorReadingConnection']>, ParentType, ContextType, RequireFields<CitizenSensorRawReadingsArgs, 'from' | 'to'>>;
   contributor?: Resolver<Maybe<ResolversTypes['Contributor']>, ParentType, ContextType>;
   quality?: Resolver<Maybe<ResolversTypes['SensorQuality']>, ParentType, ContextType>;
+};
+
+export type OwnSensorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OwnSensor'] = ResolversParentTypes['OwnSensor']> = {
+  localId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sensor?: Resolver<ResolversTypes['CitizenSensor'], ParentType, ContextType>;
 };
 
 export type SensorQualityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SensorQuality'] = ResolversParentTypes['SensorQuality']> = {
@@ -1171,6 +1247,7 @@ export type Resolvers<ContextType = Context> = {
   Area?: AreaResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   CitizenSensor?: CitizenSensorResolvers<ContextType>;
+  OwnSensor?: OwnSensorResolvers<ContextType>;
   SensorQuality?: SensorQualityResolvers<ContextType>;
   QualityFlag?: QualityFlagResolvers<ContextType>;
   Contributor?: ContributorResolvers<ContextType>;

@@ -15,6 +15,8 @@ export interface ContributionRecord {
   submittedAt: string;
   source: string;
   synthetic: boolean;
+  /** The content's version: 1 at submission, bumped by every change of its metadata or features. */
+  version: number;
 }
 
 export interface StatusChangeRecord {
@@ -24,6 +26,8 @@ export interface StatusChangeRecord {
   at: string;
   by: string;
   reason: string | null;
+  /** The content version the change applied to; null for changes recorded before versions existed. */
+  version: number | null;
 }
 
 export interface FeatureRecord {
@@ -58,7 +62,7 @@ export interface ImportedFeature {
 
 export type ContributionList = { kind: 'validated' | 'pending' } | { kind: 'own'; contributor: string };
 
-const CONTRIBUTION_COLUMNS = ['id', 'title', 'description', 'licence', 'producer_kind', 'contact', 'contributor', 'status', 'submitted_at', 'source', 'synthetic'];
+const CONTRIBUTION_COLUMNS = ['id', 'title', 'description', 'licence', 'producer_kind', 'contact', 'contributor', 'status', 'submitted_at', 'source', 'synthetic', 'version'];
 
 function toContribution(row: Row): ContributionRecord {
   return {
@@ -73,6 +77,7 @@ function toContribution(row: Row): ContributionRecord {
     submittedAt: new Date(row.submitted_at).toISOString(),
     source: row.source,
     synthetic: row.synthetic,
+    version: Number(row.version),
   };
 }
 
@@ -94,7 +99,7 @@ export async function contributionList(knex: Knex, which: ContributionList): Pro
 
 export async function historiesByContribution(knex: Knex, ids: readonly string[]): Promise<StatusChangeRecord[][]> {
   const rows: Row[] = await knex
-    .select('contribution_id', 'from_status', 'to_status', 'changed_at', 'changed_by', 'reason')
+    .select('contribution_id', 'from_status', 'to_status', 'changed_at', 'changed_by', 'reason', 'version')
     .from('community.contribution_history')
     .whereIn('contribution_id', ids.filter(isSerialId))
     .orderBy(['contribution_id', 'changed_at', 'id']);
@@ -106,6 +111,7 @@ export async function historiesByContribution(knex: Knex, ids: readonly string[]
       at: new Date(row.changed_at).toISOString(),
       by: row.changed_by,
       reason: row.reason,
+      version: row.version === null ? null : Number(row.version),
     }),
   );
   const byContribution = groupBy(changes, (change) => change.contributionId);
@@ -148,14 +154,17 @@ export async function insertContribution(trx: Knex.Transaction, input: NewContri
     })
     .returning('id');
   const id = String((row as Row).id);
-  await trx('community.contribution_history').insert({ contribution_id: id, from_status: null, to_status: 'PENDING', changed_at: now, changed_by: origin.contributor, reason: origin.reason });
+  await trx('community.contribution_history').insert({ contribution_id: id, from_status: null, to_status: 'PENDING', changed_at: now, changed_by: origin.contributor, reason: origin.reason, version: 1 });
   return id;
 }
 
-/** The id of the contributor's PENDING contribution from this source, if there is one. */
-export async function pendingContributionFrom(trx: Knex.Transaction, contributor: string, source: string): Promise<string | null> {
-  const existing = await trx('community.contribution').where({ contributor, source, status: 'PENDING' }).first('id');
-  return existing ? String(existing.id) : null;
+/**
+ * The contributor's latest PENDING or VALIDATED contribution from this source, locked (a re-import updates it;
+ * a REJECTED one stays as it was decided), if there is one.
+ */
+export async function openContributionFrom(trx: Knex.Transaction, contributor: string, source: string): Promise<ContributionRecord | null> {
+  const row = await trx.select(CONTRIBUTION_COLUMNS).from('community.contribution').where({ contributor, source }).whereIn('status', ['PENDING', 'VALIDATED']).orderBy('id', 'desc').forUpdate().first();
+  return row ? toContribution(row) : null;
 }
 
 /** Locks the contribution row so that concurrent moderation or additions serialise. */
@@ -192,8 +201,37 @@ export async function upsertFeatures(trx: Knex.Transaction, id: string, features
   return { inserted: fresh, updated: changed.length - fresh, unchanged: features.length - changed.length };
 }
 
-export async function setContributionStatus(trx: Knex.Transaction, id: string, from: ValidationStatus, to: ValidationStatus, by: string, reason: string | null): Promise<void> {
+export async function setContributionStatus(trx: Knex.Transaction, id: string, from: ValidationStatus, to: ValidationStatus, by: string, reason: string | null, version: number): Promise<void> {
   const now = new Date().toISOString();
   await trx('community.contribution').where('id', id).update({ status: to });
-  await trx('community.contribution_history').insert({ contribution_id: id, from_status: from, to_status: to, changed_at: now, changed_by: by, reason });
+  await trx('community.contribution_history').insert({ contribution_id: id, from_status: from, to_status: to, changed_at: now, changed_by: by, reason, version });
+}
+
+/**
+ * Records that a locked contribution's content changed: its version goes up by one, and a VALIDATED one goes
+ * back to PENDING (out of the open view, until a moderator decides on the new version), said in its history.
+ * Returns the new version.
+ */
+export async function contentChanged(trx: Knex.Transaction, c: ContributionRecord, by: string, reason: string): Promise<number> {
+  const version = c.version + 1;
+  await trx('community.contribution').where('id', c.id).update({ version, status: 'PENDING' });
+  if (c.status !== 'PENDING') {
+    await trx('community.contribution_history').insert({ contribution_id: c.id, from_status: c.status, to_status: 'PENDING', changed_at: new Date().toISOString(), changed_by: by, reason, version });
+  }
+  return version;
+}
+
+/**
+ * The first of `geometries` (GeoJSON text, WGS84) PostGIS finds invalid, with its reason (ST_IsValidReason,
+ * e.g. "Self-intersection[7.75 48.55]"); null when all are valid. Read-only.
+ */
+export async function firstInvalidGeometry(knex: Knex, geometries: string[]): Promise<{ index: number; reason: string } | null> {
+  if (geometries.length === 0) return null;
+  const { rows } = (await knex.raw(
+    `select x.i, ST_IsValidReason(x.g) as reason
+     from (select r.i, ST_SetSRID(ST_GeomFromGeoJSON(r.g), 4326) as g from jsonb_to_recordset(?::jsonb) as r(i int, g text)) x
+     where not ST_IsValid(x.g) order by x.i limit 1`,
+    [JSON.stringify(geometries.map((g, i) => ({ i, g })))],
+  )) as { rows: { i: number; reason: string }[] };
+  return rows[0] ? { index: Number(rows[0].i), reason: rows[0].reason } : null;
 }

@@ -14,6 +14,14 @@ export interface SensorRecord {
   provenance: Provenance;
 }
 
+/** A sensor whatever its status, with who holds it: for moderators and owners, never served as such. */
+export interface HeldSensorRecord extends SensorRecord {
+  /** The contributor who registered it (token subject, restricted); null for a network's sensor. */
+  owner: string | null;
+  /** The owner's own number for it; null for a network's sensor. */
+  localId: string | null;
+}
+
 export interface ContributorRecord {
   id: number;
   pseudonym: string;
@@ -56,19 +64,47 @@ function toSensor(row: Row): SensorRecord {
   };
 }
 
-function validatedSensors(knex: Knex): Knex.QueryBuilder {
+function anySensors(knex: Knex): Knex.QueryBuilder {
   return knex
     .select(SENSOR_COLUMNS)
     .select(knex.raw('ST_X(s.geom) as lon, ST_Y(s.geom) as lat'))
-    .from('community.sensor as s')
-    .where('s.status', 'VALIDATED');
+    .from('community.sensor as s');
 }
+
+function validatedSensors(knex: Knex): Knex.QueryBuilder {
+  return anySensors(knex).where('s.status', 'VALIDATED');
+}
+
+function anyHeldSensors(knex: Knex): Knex.QueryBuilder {
+  return anySensors(knex).select('s.owner_subject', 's.local_id');
+}
+
+const toHeldSensor = (row: Row): HeldSensorRecord => ({ ...toSensor(row), owner: row.owner_subject, localId: row.local_id });
 
 /** Validated sensors by id; missing or unvalidated ids give null. */
 export async function sensorsByIds(knex: Knex, ids: readonly string[]): Promise<(SensorRecord | null)[]> {
   const rows: Row[] = await validatedSensors(knex).whereIn('s.id', ids as string[]);
   const byId = new Map(rows.map((row) => [row.id as string, toSensor(row)]));
   return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Sensors by id whatever their status (for moderators and owners: the caller decides what it may see). */
+export async function heldSensorsByIds(knex: Knex, ids: readonly string[]): Promise<(HeldSensorRecord | null)[]> {
+  const rows: Row[] = await anyHeldSensors(knex).whereIn('s.id', ids as string[]);
+  const byId = new Map(rows.map((row) => [row.id as string, toHeldSensor(row)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** The sensors waiting for moderation, oldest first (at most 1,000). */
+export async function pendingSensorList(knex: Knex): Promise<HeldSensorRecord[]> {
+  const rows: Row[] = await anyHeldSensors(knex).where('s.status', 'PENDING').orderBy([{ column: 's.registered_at' }, { column: 's.id' }]).limit(1000);
+  return rows.map(toHeldSensor);
+}
+
+/** One contributor's own sensors whatever their status, newest first (at most 1,000). */
+export async function ownSensorList(knex: Knex, owner: string): Promise<HeldSensorRecord[]> {
+  const rows: Row[] = await anyHeldSensors(knex).where('s.owner_subject', owner).orderBy([{ column: 's.registered_at', order: 'desc' }, { column: 's.id' }]).limit(1000);
+  return rows.map(toHeldSensor);
 }
 
 /** Throws BAD_USER_INPUT when the area's selector or geometry cannot make a condition (sends no SQL). */
@@ -108,18 +144,17 @@ export async function contributorsByIds(knex: Knex, ids: readonly number[]): Pro
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-/**
- * Creates the sensors never seen before, PENDING, each with its first status change and its owner (the
- * contributor who registered it, or null for a sensor of an external network); known sensors keep their
- * status, location and owner (only a moderator changes the status).
- */
-export async function insertPendingSensors(
-  trx: Knex.Transaction,
-  sensors: NewSensor[],
-  origin: { producerKind: ProducerKind; producerName: string; licence: Licence; source: string; synthetic: boolean; owner: string | null },
-  change: { by: string; reason: string },
-): Promise<void> {
-  const rows = sensors.map((s) => ({
+/** Where new sensors come from: their open provenance, and the history entry their creation starts with. */
+export interface SensorOrigin {
+  producerKind: ProducerKind;
+  producerName: string;
+  licence: Licence;
+  source: string;
+  synthetic: boolean;
+}
+
+function sensorRow(trx: Knex.Transaction, s: NewSensor, origin: SensorOrigin) {
+  return {
     id: s.id,
     sensor_type: s.type,
     measures: s.measures,
@@ -130,15 +165,50 @@ export async function insertPendingSensors(
     licence: origin.licence,
     source: origin.source,
     synthetic: origin.synthetic,
-    owner_subject: origin.owner,
-  }));
-  const created: { id: string }[] = await trx('community.sensor').insert(rows).onConflict('id').ignore().returning('id');
-  if (created.length > 0) {
-    const now = new Date().toISOString();
-    await trx('community.status_history').insert(
-      created.map(({ id }) => ({ sensor_id: id, status: 'PENDING', changed_at: now, changed_by: change.by, reason: change.reason })),
-    );
-  }
+  };
+}
+
+async function recordCreated(trx: Knex.Transaction, created: { id: string }[], change: { by: string; reason: string }): Promise<void> {
+  if (created.length === 0) return;
+  const now = new Date().toISOString();
+  await trx('community.status_history').insert(created.map(({ id }) => ({ sensor_id: id, status: 'PENDING', changed_at: now, changed_by: change.by, reason: change.reason })));
+}
+
+/**
+ * Creates the network's sensors never seen before (no owner), PENDING, each with its first status change;
+ * known sensors keep their status, location and owner (only a moderator changes the status).
+ */
+export async function insertPendingSensors(trx: Knex.Transaction, sensors: NewSensor[], origin: SensorOrigin, change: { by: string; reason: string }): Promise<void> {
+  if (sensors.length === 0) return;
+  const created: { id: string }[] = await trx('community.sensor').insert(sensors.map((s) => sensorRow(trx, s, origin))).onConflict('id').ignore().returning('id');
+  await recordCreated(trx, created, change);
+}
+
+/**
+ * The ids of `owner`'s sensors by their local ids, creating the ones never seen before: PENDING, under an id
+ * `newId` draws (sensor-ids.ts), each with its first status change. Known sensors keep their status,
+ * location and id.
+ */
+export async function ownSensorIds(
+  trx: Knex.Transaction,
+  owner: string,
+  sensors: { localId: string; sensor: Omit<NewSensor, 'id'> }[],
+  origin: SensorOrigin,
+  change: { by: string; reason: string },
+  newId: () => string,
+): Promise<Map<string, string>> {
+  if (sensors.length === 0) return new Map();
+  const rows = sensors.map(({ localId, sensor }) => ({ ...sensorRow(trx, { ...sensor, id: newId() }, origin), owner_subject: owner, local_id: localId }));
+  const created: { id: string }[] = await trx('community.sensor').insert(rows).onConflict(['owner_subject', 'local_id']).ignore().returning('id');
+  await recordCreated(trx, created, change);
+  const known: Row[] = await trx.select('id', 'local_id').from('community.sensor').where('owner_subject', owner).whereIn('local_id', sensors.map((s) => s.localId));
+  return new Map(known.map((row) => [row.local_id as string, row.id as string]));
+}
+
+/** Which of `ids` are `owner`'s own sensors. */
+export async function ownedSensorIds(trx: Knex, owner: string, ids: readonly string[]): Promise<Set<string>> {
+  const rows: Row[] = ids.length === 0 ? [] : await trx.select('id').from('community.sensor').where('owner_subject', owner).whereIn('id', ids as string[]);
+  return new Set(rows.map((row) => row.id as string));
 }
 
 /** The owners of the known sensors among `ids` (null: an external network's sensor); unknown ids are absent. */
@@ -158,6 +228,28 @@ export interface SensorToModerate {
 export async function lockSensors(trx: Knex.Transaction, ids: readonly string[]): Promise<SensorToModerate[]> {
   const rows: Row[] = await trx.select('id', 'status', 'owner_subject').from('community.sensor').whereIn('id', ids as string[]).orderBy('id').forUpdate();
   return rows.map((row) => ({ id: row.id, status: row.status, owner: row.owner_subject }));
+}
+
+/**
+ * Moves a sensor and everything that hangs on it (readings, their history, its status history, its quality)
+ * to the id `to`, which must be free; `from` no longer exists afterwards.
+ */
+export async function moveSensor(trx: Knex.Transaction, from: string, to: string): Promise<void> {
+  // Every column but the id and its holder (unique per owner: set once the old row is gone).
+  const held = ['id', 'owner_subject', 'local_id'];
+  const columns: string[] = (
+    (await trx.raw(`select column_name from information_schema.columns where table_schema = 'community' and table_name = 'sensor' and is_generated = 'NEVER' order by ordinal_position`)).rows as { column_name: string }[]
+  )
+    .map((c) => c.column_name)
+    .filter((c) => !held.includes(c));
+  const list = columns.map((c) => trx.client.wrapIdentifier(c)).join(', ');
+  const holder = await trx('community.sensor').where('id', from).first('owner_subject', 'local_id');
+  await trx.raw(`insert into community.sensor (id, ${list}) select ?, ${list} from community.sensor where id = ?`, [to, from]);
+  for (const table of ['community.reading', 'community.reading_history', 'community.status_history', 'community.sensor_quality']) {
+    await trx(table).where('sensor_id', from).update({ sensor_id: to });
+  }
+  await trx('community.sensor').where('id', from).delete();
+  await trx('community.sensor').where('id', to).update({ owner_subject: holder.owner_subject, local_id: holder.local_id });
 }
 
 /** Sets the status of locked sensors and appends the change to each one's history. */

@@ -29,7 +29,7 @@ export const contributionResolvers: Resolvers = {
       return visibleContribution(id, ctx);
     },
     moderateContribution: async (_, args, ctx) => {
-      await moderate(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings));
+      await moderate(ctx.db.knex, args.id, args.version, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings));
       return visibleContribution(args.id, ctx);
     },
   },

@@ -4,8 +4,8 @@ import { toPage, type PageArgs } from '../../../lib/pagination.ts';
 import type { SensorRecord } from '../datasource.ts';
 import type { Context } from '../loaders.ts';
 import { humidityCorrected } from '../quality.ts';
-import { moderateSensor, moderateSensors } from '../sensor-moderation.ts';
-import { moderationRules } from '../contributions.ts';
+import { moderateSensor, moderateSensors, releaseSensorId } from '../sensor-moderation.ts';
+import { isModerator, moderationRules, subjectOf } from '../contributions.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { idCursor, instantCursor } from './cursors.ts';
 
@@ -35,6 +35,19 @@ async function readingsPage(sensor: SensorRecord, args: ReadingArgs, { loaders }
   return toPage(rows, limit, (reading) => reading.time);
 }
 
+/**
+ * `sensor(id:)`: anonymous callers get VALIDATED sensors only (one statement shared with the entity
+ * lookups); a moderator gets any sensor, to review it with its readings, and a contributor their own.
+ * Anything else is NOT_FOUND with the one message an unknown id gets.
+ */
+async function visibleSensor(id: string, { loaders, principal }: Context): Promise<SensorRecord> {
+  const subject = subjectOf(principal);
+  const sensor = subject === null ? await loaders.sensor.load(id) : await loaders.heldSensor.load(id);
+  const visible = sensor !== null && (sensor.status === 'VALIDATED' || isModerator(principal) || ('owner' in sensor && sensor.owner === subject));
+  if (!visible) throw notFound(`no visible citizen sensor has the id "${id}"`, { argument: 'id' });
+  return sensor;
+}
+
 const corrected = (pm: number | null, humidity: number | null) => (pm === null ? null : Math.round(humidityCorrected(pm, humidity) * 10) / 10);
 
 /** Citizen sensors, their readings and quality, and their moderation. */
@@ -44,16 +57,23 @@ export const sensorResolvers: Resolvers = {
       const window = idCursor(args);
       return toPage(await loaders.sensorPage.load(window), window.limit, (sensor) => sensor.id);
     },
-    sensor: async (_, { id }, { loaders }) => {
-      const sensor = await loaders.sensor.load(id);
-      if (!sensor) throw notFound(`no validated citizen sensor has the id "${id}"`, { argument: 'id' });
-      return sensor;
+    sensor: (_, { id }, ctx) => visibleSensor(id, ctx),
+    pendingSensors: (_, __, { loaders }) => loaders.pendingSensors(),
+    mySensors: async (_, __, { loaders, principal }) => {
+      const subject = subjectOf(principal);
+      return subject === null ? [] : loaders.ownSensors(subject);
     },
   },
 
   Mutation: {
     moderateSensor: (_, args, ctx) => moderateSensor(ctx.db.knex, args.id, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings)),
     moderateSensors: (_, args, ctx) => moderateSensors(ctx.db.knex, args.ids, args.decision, args.reason, ctx.principal, moderationRules(ctx.loaders.settings)),
+    releaseSensorId: (_, args, ctx) => releaseSensorId(ctx.db.knex, args.id, args.reason, ctx.principal),
+  },
+
+  OwnSensor: {
+    localId: (own) => own.localId ?? '',
+    sensor: (own) => own,
   },
 
   Area: {

@@ -23,7 +23,7 @@ export type Scalars = {
 export type Query = {
   __typename?: 'Query';
   /** The catalogue of health indicators ORSAL publishes, ordered by code. Open. */
-  healthIndicators: Array<HealthIndicator>;
+  healthIndicators?: Maybe<Array<HealthIndicator>>;
 };
 
 export type Territory = {
@@ -43,7 +43,7 @@ export type Territory = {
    * 1 %) by default). IRIS-level health values are restricted, so an IRIS gets an empty list here (researchers
    * with scope orsal:restricted read IRIS values in the detailed restricted series). Open.
    */
-  health: Array<HealthValue>;
+  health?: Maybe<Array<HealthValue>>;
   /**
    * Every health indicator value of this territory, at any level including IRIS, unsuppressed, with its case
    * count and population, ordered by indicator then period; same filters and errors as `health`.
@@ -175,8 +175,19 @@ export type HealthRecord = {
   unit: Scalars['String']['output'];
   /** 95 % confidence interval of `value`, in `unit`; null when ORSAL holds none. */
   confidenceInterval?: Maybe<HealthConfidenceInterval>;
-  /** Number of cases (numerator); null when the producer withheld the value at source (its file said secret). */
+  /**
+   * Number of cases (numerator); null when the producer withheld the value at source (its file said secret), or
+   * sent an age-standardised rate without its count from a table it declared secrecy-treated (no count can be
+   * derived from such a rate). See `casesDerived` for counts the hub computed.
+   */
   cases?: Maybe<Scalars['Int']['output']>;
+  /**
+   * True when the producer sent a crude rate and its population without the count: `cases` is then
+   * round(rate × population / the unit's scale), the count the secrecy decision works on, not one the producer gave.
+   */
+  casesDerived: Scalars['Boolean']['output'];
+  /** True when the producer withheld the value at source (its table said secret: `s`, `c`, an empty cell…); `value` and `cases` are then null. */
+  withheldAtSource: Scalars['Boolean']['output'];
   /**
    * Population the rate is computed on (denominator), persons. IRIS populations in the seed are a
    * deterministic synthetic split of the commune's population (see `synthetic`).
@@ -192,7 +203,7 @@ export type HealthRecord = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Ingests a file in one of ORSAL's native formats: indicators-csv. Upserts on natural keys, in one transaction: all or nothing unless `partial`. Territory codes are checked for form (5-character commune, 9-character IRIS, 9-digit SIREN), not against ADEUS's referential; the indicator must be one ORSAL defines. Restricted: needs scope producer:orsal. */
+  /** Ingests a file in one of ORSAL's native formats: indicators-csv (population with cases and/or a rate; an optional `unit` the rate is converted from; secret markers such as `s` or `c` read as withheld at source; an explicit `synthetic` column). Upserts on natural keys, in one transaction: all or nothing unless `partial`. Territory codes are checked for form (5-character commune, 9-character IRIS, 9-digit SIREN), not against ADEUS's referential; the indicator must be one ORSAL defines. Restricted: needs scope producer:orsal. */
   ingestOrsal: IngestReport;
 };
 
@@ -395,13 +406,13 @@ export interface AreaSelectorScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  healthIndicators?: Resolver<Array<ResolversTypes['HealthIndicator']>, ParentType, ContextType>;
+  healthIndicators?: Resolver<Maybe<Array<ResolversTypes['HealthIndicator']>>, ParentType, ContextType>;
 };
 
 export type TerritoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Territory'] = ResolversParentTypes['Territory'], FederationReferenceType extends FederationReferenceTypes['Territory'] = FederationReferenceTypes['Territory']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Territory']> | FederationReferenceType, FederationReferenceType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  health?: Resolver<Array<ResolversTypes['HealthValue']>, ParentType, ContextType, Partial<TerritoryHealthArgs>>;
+  health?: Resolver<Maybe<Array<ResolversTypes['HealthValue']>>, ParentType, ContextType, Partial<TerritoryHealthArgs>>;
   healthDetailed?: Resolver<Maybe<Array<ResolversTypes['HealthRecord']>>, ParentType, ContextType, Partial<TerritoryHealthDetailedArgs>>;
 };
 
@@ -447,6 +458,8 @@ export type HealthRecordResolvers<ContextType = Context, ParentType extends Reso
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   confidenceInterval?: Resolver<Maybe<ResolversTypes['HealthConfidenceInterval']>, ParentType, ContextType>;
   cases?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  casesDerived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  withheldAtSource?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   population?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suppressedInOpenData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -3,5 +3,7 @@ import * as init from './001_init.ts';
 import * as secrecy from './003_statistical_secrecy.ts';
 import * as protection from './004_protection_interval.ts';
 import * as unnameUploaders from './005_unname_uploaders.ts';
+import * as healthTables from './006_health_tables.ts';
+import * as releases from './007_releases.ts';
 
-export const migrations: Migration[] = [init, secrecy, protection, unnameUploaders];
+export const migrations: Migration[] = [init, secrecy, protection, unnameUploaders, healthTables, releases];
