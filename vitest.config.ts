@@ -17,6 +17,19 @@ export default defineConfig({
     maxWorkers: 1,
     isolate: false,
     fileParallelism: false,
+    // Secondary suppression is ordered by a keyed hash: a fixed key keeps the golden answers stable.
+    // LOG_LEVEL: the suite's thousands of requests would each write an access-log line (tests that read
+    // the log raise the level while they capture it: test/observability/logs.test.ts).
+    // Rate limits: every test is one client (127.0.0.1) firing thousands of requests at the shared hub; its
+    // budgets are the operator's defaults' business, tested with those defaults' semantics on gateways of their
+    // own (test/resilience/rate-limits.test.ts).
+    env: {
+      TIGA_SECRECY_COST_KEY: 'tiga-test-suite: a fixed key, not a secret',
+      LOG_LEVEL: 'warn',
+      TIGA_RATE_LIMIT_PER_SECOND: '100000',
+      TIGA_RATE_LIMIT_BURST: '1000000',
+      TIGA_MAX_CONCURRENT_PER_CLIENT: '10000',
+    },
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

@@ -33,6 +33,11 @@ function startHub(): Promise<ChildProcess> {
       ...process.env,
       TIGA_DATA_DIR: dataDir,
       GATEWAY_PORT: String(basePort),
+      // This benchmark measures the hub's capacity from one client: its load shedding would measure the limit.
+      // `npm run bench:abuse` measures the hub with its default limits.
+      TIGA_RATE_LIMIT_PER_SECOND: '1000000',
+      TIGA_RATE_LIMIT_BURST: '1000000',
+      TIGA_MAX_CONCURRENT_PER_CLIENT: '1000',
       ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [`${envPrefix(name)}_PORT`, String(port)])),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -46,14 +51,27 @@ function startHub(): Promise<ChildProcess> {
   });
 }
 
+/** Answers that carried GraphQL errors, by first error: a 200 with `errors` is a failure too. */
+const graphqlErrors = new Map<string, number>();
+let failed = 0;
+
 async function run(title: string, url: string, bodies: string[], headers: Record<string, string> = {}) {
+  let withErrors = 0;
+  const onResponse = (_status: number, body: string) => {
+    if (!body.includes('"errors"')) return;
+    withErrors++;
+    const first = (JSON.parse(body) as { errors?: { message?: string; extensions?: { code?: string } }[] }).errors?.[0];
+    const key = `${title}: ${first?.extensions?.code ?? '?'} ${first?.message ?? ''}`.slice(0, 200);
+    graphqlErrors.set(key, (graphqlErrors.get(key) ?? 0) + 1);
+  };
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
-    requests: bodies.map((body) => ({ method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json', ...headers }, body })),
+    requests: bodies.map((body) => ({ method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json', ...headers }, body, onResponse })),
   });
-  const errors = result.errors + result.non2xx;
+  const errors = result.errors + result.non2xx + withErrors;
+  failed += errors;
   console.log(
     `${title.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(5)} ms   errors ${errors}`,
   );
@@ -79,4 +97,10 @@ try {
   }
 } finally {
   hub?.kill('SIGTERM');
+}
+// A benchmark whose answers were errors measured the wrong thing: say which, and fail.
+if (failed) {
+  for (const [error, count] of graphqlErrors) console.error(`  ${count} × ${error}`);
+  console.error(`\n${failed} answers were errors (transport, non-2xx or GraphQL errors): the figures above are not valid`);
+  process.exitCode = 1;
 }

@@ -1,10 +1,11 @@
 import http from 'node:http';
 import express from 'express';
+import { buildASTSchema, parse } from 'graphql';
 import fetch from 'node-fetch';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { graphiql } from './graphiql.ts';
@@ -17,7 +18,15 @@ import { REQUEST_ID_HEADER, requestId, requestIdOf } from '../lib/http/requestId
 import { securityHeaders } from '../lib/http/securityHeaders.ts';
 import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
 import { pushRoute } from './ingestRoute.ts';
-import { SubgraphFailure } from './SubgraphFailure.ts';
+import { ProducerDataSource } from './ProducerDataSource.ts';
+import { readiness } from './readiness.ts';
+import { costLimit } from '../lib/cost/costLimit.ts';
+import { QUERY_LIMITS } from '../lib/queryLimits.ts';
+import { loggerFor } from '../lib/observability/logger.ts';
+import { observeGraphQL } from '../lib/observability/observeGraphQL.ts';
+import { observeHttp } from '../lib/observability/observeHttp.ts';
+import { loadShedding } from './loadShedding.ts';
+import type { LimitsConfig } from '../lib/config.ts';
 
 export interface GatewayOptions {
   /** Where each subgraph listens, by name; a subgraph not listed is reached at the URL the supergraph gives. */
@@ -29,21 +38,23 @@ export interface GatewayOptions {
   mode?: AccessMode;
   /** Writes one audit record; restricted reads happen only after it succeeded. */
   audit: (entry: AuditEntry) => Promise<void>;
-  /** Where unexpected errors' details go, under their request id. @default console.error */
+  /** Where the gateway's log lines go (JSON, one per call: requests, errors' details). @default the process's log (standard error) */
   log?: (line: string) => void;
+  /** Deadline of one subgraph call, in ms. @default 5000 */
+  subgraphTimeoutMs?: number;
+  /** Budgets per client (see gateway/loadShedding.ts). @default 10 per second, bursts of 40 in 10 s, 4 in flight, in memory */
+  limits?: Partial<LimitsConfig>;
+  /** Proxies whose X-Forwarded-For and X-Request-Id are believed (Express `trust proxy` values). @default none */
+  trustedProxies?: string[];
+  /** The largest estimated cost of one request (lib/cost/). @default DEFAULT_COST_BUDGET (TIGA_COST_BUDGET) */
+  costBudget?: number;
+  /** Answer introspection (of the schema the caller may see), whatever NODE_ENV says. @default true (TIGA_INTROSPECTION) */
+  introspection?: boolean;
 }
 
-/**
- * Query limits (graphql-armor). They bound the work one request can ask of four databases; the values
- * leave room for every documented query and for GraphiQL's introspection.
- */
-export const QUERY_LIMITS = {
-  maxDepth: 10,
-  maxAliases: 20,
-  maxDirectives: 20,
-  maxTokens: 3000,
-  maxCost: 20_000,
-};
+const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
+
+export { QUERY_LIMITS };
 
 /** Apollo Server reports usage and schemas to Apollo when APOLLO_KEY is set: never from here. */
 const noReporting = () => [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()];
@@ -56,6 +67,8 @@ const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
 export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext> }> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
+  const log = options.log;
+  const titles = new Map(subgraphsOf(supergraphSdl).map(({ name, title }) => [name, title]));
   // @apollo/gateway otherwise exports usage metrics to Apollo's servers and, to label them, probes the cloud
   // metadata endpoints of AWS, GCP, Azure and Alibaba. Nothing here calls home: forced off, whatever the
   // environment says (test/protection/no-call-home.test.ts watches every socket the hub opens).
@@ -63,20 +76,13 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const apolloGateway = new ApolloGateway({
     supergraphSdl: prepareSupergraphForGateway(supergraphSdl),
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource<GatewayContext>({
-        url: options.subgraphUrls[name] ?? url,
+      new ProducerDataSource({
+        name,
+        title: titles.get(name) ?? name,
+        url: options.subgraphUrls[name] ?? url ?? '',
         fetcher: keepAliveFetch,
-        willSendRequest: ({ request, context }) => {
-          // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
-          if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-          // The subgraph logs under the same id as the gateway, so one id finds a request's whole story.
-          if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-        },
-        // A subgraph that cannot be reached, or answers something other than GraphQL (a proxy's HTML page):
-        // the client gets a masked error, the log says which subgraph failed and how.
-        didEncounterError: (error) => {
-          throw SubgraphFailure.from(name, error);
-        },
+        timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+        log,
       }),
   });
   const gateway = new AccessControlledGateway(apolloGateway, { supergraphSdl, mode: options.mode, audit: options.audit });
@@ -101,15 +107,30 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     // any syntax error then escapes as an unexpected error (HTTP 500). graphql-js counts tokens itself while
     // Apollo parses (`parseOptions.maxTokens` below), so an oversized query is a parse error: 400.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost },
+    // Its cost grows with depth, blind to list sizes and date ranges: the SDL's own prices replace it (costLimit below).
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
-  const log = options.log ?? ((line: string) => console.error(line));
+  const shedding = loadShedding({
+    perSecond: options.limits?.perSecond ?? 10,
+    burst: options.limits?.burst ?? 40,
+    concurrent: options.limits?.concurrent ?? 4,
+    redisUrl: options.limits?.redisUrl,
+    verify: options.verifier,
+    log: (line) => loggerFor('gateway', log).warn({}, line),
+  });
+  // The shared budget's Redis connection closes with the gateway.
+  const closeShedding: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await shedding.close(); } }; } };
+  // Priced on the supergraph, where composition keeps @cost, @listSize and @costFactor: before any plan or subgraph call.
+  const pricing = costLimit<GatewayContext>({ schema: buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }), budget: options.costBudget });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), maskValidationErrors, ApolloServerPluginLandingPageDisabled(), ...noReporting()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, maskValidationErrors, closeShedding, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ...noReporting()],
+    // Apollo's default follows NODE_ENV (off in production), which would break GraphiQL's docs and code
+    // generators in a deployment: the open contract is public, so it is on unless configured off.
+    introspection: options.introspection ?? true,
     hideSchemaDetailsFromClientErrors: true,
     validationRules: [...armor.validationRules],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
@@ -121,11 +142,17 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   await server.start();
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestId(), securityHeaders());
+  // `req.ip` is the socket's peer, or, from a trusted proxy only, the client it forwarded for.
+  app.set('trust proxy', options.trustedProxies?.length ? options.trustedProxies : false);
+  const trustProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  app.use(requestId({ trusted: (req) => trustProxy(req.socket.remoteAddress ?? '', 0) }), securityHeaders(), observeHttp('gateway'));
+  // Liveness: the process answers. Readiness: every producer answers its own /ready in time.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
+  app.get('/ready', readiness(subgraphsOf(supergraphSdl).map(({ name, title, url }) => ({ name, title, url: options.subgraphUrls[name] ?? url })), log));
   app.use(graphiql('/graphql'));
+  app.use(['/graphql', '/ingest'], shedding);
   app.use(pushRoute({ subgraphUrls: subgraphsOf(supergraphSdl).reduce<Record<string, string>>((urls, { name, url }) => ({ ...urls, [name]: options.subgraphUrls[name] ?? url }), {}), policy: gateway.policy, verifier: options.verifier }));
   app.use(
     '/graphql',

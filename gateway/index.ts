@@ -7,6 +7,7 @@ import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { recordAccess } from '../lib/audit.ts';
 import { createGatewayApp } from './gateway.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
+import { startObservability } from '../lib/observability/startObservability.ts';
 
 /**
  * `npm run gateway`: the gateway alone, in front of subgraphs started elsewhere. It learns them from the
@@ -15,6 +16,7 @@ import { readSupergraph, subgraphsOf } from './supergraph.ts';
  */
 runMain(async (lifecycle) => {
   const config = loadConfig();
+  await startObservability(config.observability, lifecycle);
   const log = (line: string) => console.log(line);
   const supergraphSdl = readSupergraph();
   const plan = new Map([['audit', config.auditDatabaseUrl]]);
@@ -30,6 +32,13 @@ runMain(async (lifecycle) => {
     subgraphUrls,
     verifier: await verifierFromConfig(config),
     mode: config.auth.mode,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    costBudget: config.costBudget,
+    limits: config.limits,
+    trustedProxies: config.trustedProxies,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+    publicUrl: config.publicUrl,
     audit: (entry) => recordAccess(auditDb.knex, entry),
   });
   lifecycle.onStop('gateway', () => apollo.stop());

@@ -35,8 +35,8 @@ export function readSupergraph(path = SUPERGRAPH_PATH): string {
  * The subgraphs a supergraph federates, with the URLs composition wrote (each producer's default port):
  * the gateway learns its subgraphs from this file, never from producer code.
  */
-export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
-  const graphs: { name: string; url: string }[] = [];
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string; title: string }[] {
+  const graphs: { name: string; url: string; title: string }[] = [];
   visit(parse(supergraphSdl), {
     EnumValueDefinition(node) {
       const graph = node.directives?.find((d) => d.name.value === 'join__graph');
@@ -47,7 +47,8 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
       };
       const name = arg('name');
       const url = arg('url');
-      if (name && url !== undefined) graphs.push({ name, url });
+      // The producer's public title, written by `npm run compose` as the value's description.
+      if (name && url !== undefined) graphs.push({ name, url, title: node.description?.value ?? name });
     },
   });
   return graphs;

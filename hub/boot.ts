@@ -93,7 +93,7 @@ export async function serveProducers(booted: Booted, verifier: TokenVerifier): P
     const server = booted.servers[producer.name];
     if (!server) continue;
     const db = booted.dbs.of(producer.name);
-    const { app, server: apollo } = await createSubgraphApp(producer, db, { verifier, settings: booted.settings[producer.name] });
+    const { app, server: apollo } = await createSubgraphApp(producer, db, { verifier, settings: booted.settings[producer.name], costBudget: booted.config.costBudget });
     booted.lifecycle.onStop(`${producer.name} subgraph`, () => apollo.stop());
     server.attach(app);
     served[producer.name] = { url: server.url, db };

@@ -55,6 +55,13 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, { url }]) => [name, url])),
       verifier,
       mode: config.auth.mode,
+      subgraphTimeoutMs: config.subgraphTimeoutMs,
+      costBudget: config.costBudget,
+      limits: config.limits,
+      trustedProxies: config.trustedProxies,
+      introspection: config.introspection,
+      corsOrigins: config.corsOrigins,
+      publicUrl: config.publicUrl,
       audit: (entry) => recordAccess(auditDb.knex, entry),
     });
     const gateway = booted.servers.gateway!;

@@ -3,6 +3,7 @@ import { runMain, UserFacingError } from '../lib/runtime/lifecycle.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { PRODUCER_NAMES, producerNamed } from '../subgraphs/registry.ts';
 import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
+import { startObservability } from '../lib/observability/startObservability.ts';
 
 // `npm run subgraph -- atmo`: one producer alone, on <NAME>_DATABASE_URL / DATABASE_URL or the embedded folder.
 runMain(async (lifecycle) => {
@@ -10,6 +11,7 @@ runMain(async (lifecycle) => {
   if (!name) throw new UserFacingError(`usage: npm run subgraph -- <${PRODUCER_NAMES.join('|')}>`);
   const producer = producerNamed(name);
   const config = loadConfig();
+  await startObservability(config.observability, lifecycle);
   const log = (line: string) => console.log(line);
   const booted = await bootProducers(config, lifecycle, {
     role: `subgraph ${name}`,

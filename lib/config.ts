@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_COST_BUDGET } from './cost/budget.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,11 +59,72 @@ export interface Config {
   ingestToken: string | undefined;
   /** `TIGA_DB_POOL_MAX`: connections per PostgreSQL pool (one pool per distinct database URL per process). @default 10 */
   poolMax: number;
+  /** `TIGA_SUBGRAPH_TIMEOUT_MS`: the deadline of one gateway → subgraph call; past it the producer's fields are null with PRODUCER_UNAVAILABLE. @default 5000 */
+  subgraphTimeoutMs: number;
+  /** `TIGA_STATEMENT_TIMEOUT_MS`: PostgreSQL's statement_timeout for the services' queries (ingests and migrations lift it). 0: none. @default 15000 */
+  statementTimeoutMs: number;
+  /** `TIGA_COST_BUDGET`: the largest estimated cost (lib/cost/) one request may have, at the gateway and in each subgraph. @default 1000000 */
+  costBudget: number;
+  /** Load shedding at the gateway (gateway/loadShedding.ts). */
+  limits: LimitsConfig;
+  /**
+   * `TIGA_TRUSTED_PROXIES`: comma-separated addresses or CIDRs (or `loopback`, `uniquelocal`) of the proxies in
+   * front of the gateway, whose `X-Forwarded-For` names the client and whose `X-Request-Id` is kept.
+   * @default none: the socket's peer is the client, and every request gets an id of the gateway's own
+   */
+  trustedProxies: string[];
+  /**
+   * `TIGA_INTROSPECTION`: the gateway answers introspection, in every NODE_ENV, from the schema the caller may
+   * see (anonymous callers: the open contract), for GraphiQL's docs and code generators. `false` turns it off.
+   * Subgraphs never answer it. @default true
+   */
+  introspection: boolean;
+  /**
+   * `TIGA_CORS_ORIGINS`: the origins a browser app may call the open routes (`/graphql`, `/catalog`) from:
+   * `*` (any, never with credentials) or a comma-separated list of origins (`https://data.strasbourg.eu`),
+   * each echoed back with `Vary: Origin`. @default *
+   */
+  corsOrigins: '*' | string[];
+  /**
+   * `TIGA_PUBLIC_URL`: the hub's public base URL (e.g. `https://tiga.example.fr`), for the URIs of the DCAT
+   * catalogue. @default undefined: the request's own scheme and host
+   */
+  publicUrl: string | undefined;
+  observability: ObservabilityConfig;
   auth: AuthConfig;
   /** A service's port, URL and database, from `<NAME>_PORT`, `<NAME>_URL`, `<NAME>_DATABASE_URL`. */
   service(name: string, defaultPort?: number): ServiceConfig;
   /** A producer's own setting (declared in its definition), read from the same environment. */
   setting(spec: IntSetting): number;
+}
+
+export interface LimitsConfig {
+  /** `TIGA_RATE_LIMIT_PER_SECOND`: requests per second one client (address, or token subject) may sustain. @default 10 */
+  perSecond: number;
+  /** `TIGA_RATE_LIMIT_BURST`: requests one client may send within 10 s, bursts included. @default 40 */
+  burst: number;
+  /** `TIGA_MAX_CONCURRENT_PER_CLIENT`: requests one client may have in flight at once (per gateway). @default 4 */
+  concurrent: number;
+  /** `REDIS_URL`: budgets shared by every gateway using this Redis. @default in memory, per gateway */
+  redisUrl: string | undefined;
+}
+
+/** Logs, metrics and traces (lib/observability/; README "Operating the hub"). */
+export interface ObservabilityConfig {
+  /** `LOG_LEVEL`: fatal, error, warn, info (one line per GraphQL request), debug, trace or silent. @default info */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `TIGA_LOG_REPEAT_SECONDS`: one line per distinct warning or error per interval, the next one counting those left out; 0: every one. @default 10 */
+  logRepeatIntervalMs: number;
+  /** `TIGA_METRICS`: `false` turns `/metrics` off (404) on every port. @default true */
+  metrics: boolean;
+  /**
+   * Where traces go (OTLP over HTTP), or undefined: tracing off, no exporter made, no connection. On with
+   * `TIGA_TRACING=true` or an endpoint in `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the URL itself) or
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces`; default http://localhost:4318); `TIGA_TRACING=false` or
+   * `OTEL_SDK_DISABLED=true` keeps it off. `OTEL_SERVICE_NAME` names the process (default tiga-hub).
+   * @default undefined
+   */
+  tracing: { url: string; serviceName: string } | undefined;
 }
 
 export interface AuthConfig {
@@ -121,8 +183,22 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     apiUrl: env.TIGA_API_URL || `http://localhost:${gatewayPort || 4000}/graphql`,
     shutdownTimeoutMs: intFrom(env, 'TIGA_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
     poolMax: intFrom(env, 'TIGA_DB_POOL_MAX', 10, { min: 1 }),
+    subgraphTimeoutMs: intFrom(env, 'TIGA_SUBGRAPH_TIMEOUT_MS', 5000, { min: 1 }),
+    statementTimeoutMs: intFrom(env, 'TIGA_STATEMENT_TIMEOUT_MS', 15_000),
+    costBudget: intFrom(env, 'TIGA_COST_BUDGET', DEFAULT_COST_BUDGET, { min: 1 }),
+    limits: {
+      perSecond: intFrom(env, 'TIGA_RATE_LIMIT_PER_SECOND', 10, { min: 1 }),
+      burst: intFrom(env, 'TIGA_RATE_LIMIT_BURST', 40, { min: 1 }),
+      concurrent: intFrom(env, 'TIGA_MAX_CONCURRENT_PER_CLIENT', 4, { min: 1 }),
+      redisUrl: env.REDIS_URL || undefined,
+    },
+    trustedProxies: (env.TIGA_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ingestToken: env.TIGA_TOKEN || undefined,
     sourcesFile: env.TIGA_SOURCES ? path.resolve(PROJECT_ROOT, env.TIGA_SOURCES) : undefined,
+    introspection: booleanFrom(env, 'TIGA_INTROSPECTION') ?? true,
+    corsOrigins: corsOriginsFrom(env.TIGA_CORS_ORIGINS),
+    publicUrl: publicUrlFrom(env.TIGA_PUBLIC_URL),
+    observability: observabilityFrom(env),
     auth: {
       jwks: env.TIGA_JWKS || undefined,
       issuer: env.TIGA_JWT_ISSUER || 'tiga-hub',
@@ -149,4 +225,47 @@ function accessMode(value: string | undefined): 'filter' | 'reject' {
   if (value === undefined || value === '' || value === 'filter') return 'filter';
   if (value === 'reject') return 'reject';
   throw new Error(`TIGA_ACCESS_MODE must be "filter" or "reject", got "${value}"`);
+}
+
+function corsOriginsFrom(value: string | undefined): '*' | string[] {
+  const origins = (value ?? '*').split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (!origins.length || origins.includes('*')) return '*';
+  for (const origin of origins) {
+    // An origin is scheme://host[:port], nothing after: a path or a trailing slash would never match a browser's Origin.
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`TIGA_CORS_ORIGINS must be * or origins like https://data.example.fr, got "${origin}"`);
+  }
+  return origins;
+}
+
+function publicUrlFrom(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(value)) throw new Error(`TIGA_PUBLIC_URL must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function booleanFrom(env: Env, key: string): boolean | undefined {
+  const raw = env[key]?.toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${key} must be "true" or "false", got "${env[key]}"`);
+}
+
+function observabilityFrom(env: Env): ObservabilityConfig {
+  const level = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const baseUrl = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  const wanted = booleanFrom(env, 'TIGA_TRACING') ?? Boolean(tracesUrl || baseUrl);
+  const tracing = wanted && booleanFrom(env, 'OTEL_SDK_DISABLED') !== true;
+  return {
+    logLevel: level as ObservabilityConfig['logLevel'],
+    logRepeatIntervalMs: intFrom(env, 'TIGA_LOG_REPEAT_SECONDS', 10) * 1000,
+    metrics: booleanFrom(env, 'TIGA_METRICS') ?? true,
+    tracing: tracing
+      ? { url: tracesUrl ?? `${(baseUrl ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`, serviceName: env.OTEL_SERVICE_NAME || 'tiga-hub' }
+      : undefined,
+  };
 }

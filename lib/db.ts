@@ -28,9 +28,20 @@ pg.types.setTypeParser(PG_NUMERIC, (value: string) => Number(value));
  * Opens a real PostgreSQL + PostGIS server.
  * @param poolMax connections per pool. @default 10
  */
-export function openPostgres(url: string, poolMax = 10): Database {
-  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: poolMax } });
+export function openPostgres(url: string, poolMax = 10, statementTimeoutMs = 0): Database {
+  // A statement past its deadline is cancelled by PostgreSQL (57014): a runaway query frees its connection
+  // instead of holding the pool. Migrations and ingests lift it for their own transactions (liftStatementTimeout).
+  const connection = statementTimeoutMs > 0 ? { connectionString: url, statement_timeout: statementTimeoutMs } : url;
+  const knex = knexFactory({ client: 'pg', connection, pool: { min: 0, max: poolMax } });
   return { knex, engine: 'postgres', close: () => knex.destroy() };
+}
+
+/**
+ * Lifts the statement timeout for the rest of a transaction on PostgreSQL: a migration's index build or an
+ * ingest's bulk statement may rightly run longer than any query that serves a request. PGlite has none.
+ */
+export async function liftStatementTimeout(trx: Knex | Knex.Transaction): Promise<void> {
+  if ((trx.client.config as { client?: unknown }).client === 'pg') await trx.raw('set local statement_timeout = 0');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 
 /** Error codes the hub returns in `extensions.code`; clients branch on these, never on messages. */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'OPERATION_RESOLUTION_FAILURE';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'OPERATION_RESOLUTION_FAILURE' | 'COST_LIMIT_EXCEEDED';
 
 /**
  * Codes whose message is written for the caller, ours and Apollo's (parse, validation, request and
@@ -19,6 +19,11 @@ export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // A producer's outage or timeout, said at the path of its missing fields (gateway/ProducerDataSource.ts).
+  'PRODUCER_UNAVAILABLE',
+  'RATE_LIMITED',
+  // An operation priced over the budget (lib/cost/), refused before anything ran.
+  'COST_LIMIT_EXCEEDED',
 ]);
 
 /**
@@ -67,3 +72,14 @@ export function operationNotSelected(document: DocumentNode, operationName: stri
         : 'Must provide an operation.';
   return coded('OPERATION_RESOLUTION_FAILURE', message, { http: { status: 400 } });
 }
+
+/**
+ * An operation whose estimated cost (lib/cost/) exceeds the budget: refused before anything ran, HTTP 400
+ * like any other refusal of the request itself, with the cost and the budget so a client can cut it down.
+ */
+export const costLimitExceeded = (cost: number, budget: number) =>
+  coded('COST_LIMIT_EXCEEDED', `query cost ${cost.toLocaleString('en')} exceeds the budget of ${budget.toLocaleString('en')}: ask for fewer items, days or aliases`, {
+    cost,
+    budget,
+    http: { status: 400 },
+  });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Database } from './db.ts';
+import { liftStatementTimeout, type Database } from './db.ts';
 
 /** One step of a subgraph's schema history. Files are named `NNN_what.ts` and listed in `migrations/index.ts`. */
 export interface Migration {
@@ -22,11 +22,14 @@ export async function underMigrationLock<T>(db: Database, work: () => Promise<T>
   if (db.engine !== 'postgres') return work();
   const connection = await db.knex.client.acquireConnection();
   try {
+    // Another service may migrate for longer than any serving statement may last: wait without the timeout.
+    await db.knex.raw('set statement_timeout = 0').connection(connection);
     await db.knex.raw('select pg_advisory_lock(?)', [MIGRATION_LOCK]).connection(connection);
     try {
       return await work();
     } finally {
       await db.knex.raw('select pg_advisory_unlock(?)', [MIGRATION_LOCK]).connection(connection);
+      await db.knex.raw('reset statement_timeout').connection(connection);
     }
   } finally {
     await db.knex.client.releaseConnection(connection);
@@ -47,7 +50,12 @@ export async function migrate(db: Database, schema: string, migrations: Migratio
   const source: Knex.MigrationSource<Migration> = {
     getMigrations: async () => migrations,
     getMigrationName: (migration) => migration.name,
-    getMigration: async (migration) => migration,
+    // Each migration runs in its own transaction, without the serving statement timeout.
+    getMigration: async (migration) => ({
+      ...migration,
+      up: async (trx: Knex) => (await liftStatementTimeout(trx), migration.up(trx)),
+      down: async (trx: Knex) => (await liftStatementTimeout(trx), migration.down(trx)),
+    }),
   };
   const [, applied] = (await db.knex.migrate.latest({
     migrationSource: source,

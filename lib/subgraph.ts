@@ -13,10 +13,15 @@ import { jsonErrors, jsonNotFound } from './http/jsonErrors.ts';
 import { maskUnexpectedErrors } from './http/maskUnexpectedErrors.ts';
 import { currentRequestId, requestId } from './http/requestId.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
+import { loggerFor } from './observability/logger.ts';
+import { observeGraphQL } from './observability/observeGraphQL.ts';
+import { observeHttp } from './observability/observeHttp.ts';
 import type { TokenVerifier } from './auth/verify.ts';
 import { ANONYMOUS } from './auth/principal.ts';
 import type { ProducerContext, ProducerDefinition } from './producer.ts';
 import { ingestRoute, mappingsIn } from './ingest/route.ts';
+import { costLimit } from './cost/costLimit.ts';
+import { depthAndAliasRules } from './queryLimits.ts';
 import type { AccessRule } from './auth/principal.ts';
 
 /**
@@ -51,7 +56,9 @@ export interface SubgraphServerOptions {
   plugins?: ApolloServerPlugin<ProducerContext<unknown>>[];
   /** The producer's settings, handed to its loaders. @default {} */
   settings?: unknown;
-  /** Where unexpected errors' details go, under their request id. @default console.error */
+  /** The largest estimated cost of one request (lib/cost/). @default DEFAULT_COST_BUDGET (TIGA_COST_BUDGET) */
+  costBudget?: number;
+  /** Where the subgraph's log lines go (JSON, one per call: requests, errors' details). @default the process's log (standard error) */
   log?: (line: string) => void;
 }
 
@@ -64,7 +71,8 @@ const refuseTokens: TokenVerifier = async (authorization) => {
  * Records every request that read a restricted field in the audit log before its response leaves;
  * when the record cannot be written, the response carries an error and no data (fail closed).
  */
-function auditRestrictedReads(route: string, log: (line: string) => void): ApolloServerPlugin<ProducerContext<unknown>> {
+function auditRestrictedReads(route: string, log: ((line: string) => void) | undefined): ApolloServerPlugin<ProducerContext<unknown>> {
+  const logger = loggerFor(route, log);
   return {
     async requestDidStart() {
       return {
@@ -81,7 +89,7 @@ function auditRestrictedReads(route: string, log: (line: string) => void): Apoll
           } catch (error) {
             // Errors are formatted (and masked) before this hook: this one is masked here.
             const id = currentRequestId() ?? 'unknown';
-            log(`[${id}] ${route}: audit write failed, restricted read refused: ${error instanceof Error ? error.message : String(error)}`);
+            logger.error({ requestId: id, err: error }, 'audit write failed, restricted read refused');
             if (response.body.kind === 'single') {
               response.body.singleResult.data = null;
               response.body.singleResult.errors = [internalError(id)];
@@ -93,16 +101,20 @@ function auditRestrictedReads(route: string, log: (line: string) => void): Apoll
   };
 }
 
-/** Builds (never listens) the HTTP app of one subgraph: POST /graphql and GET /health. */
+/** How long the database may take to answer a readiness probe. */
+const READY_TIMEOUT_MS = 2000;
+
+/** Builds (never listens) the HTTP app of one subgraph: POST /graphql, GET /health and /ready. */
 export async function createSubgraphApp(
   definition: ProducerDefinition,
   db: Database,
   options: SubgraphServerOptions = {},
 ): Promise<{ app: express.Express; server: ApolloServer<ProducerContext<unknown>> }> {
   const service = `subgraph:${definition.name}`;
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log;
+  const schema = buildSchema(definition);
   const server = new ApolloServer<ProducerContext<unknown>>({
-    schema: buildSchema(definition),
+    schema,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       // Apollo's landing page loads from Apollo's CDN, and a subgraph is no place to explore the schema.
@@ -110,7 +122,10 @@ export async function createSubgraphApp(
       // Nothing here calls home, even with an APOLLO_KEY in the environment.
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      // Priced on its own schema, as the gateway prices on the supergraph: a direct call is bounded too.
+      costLimit({ schema, budget: options.costBudget }),
       auditRestrictedReads(service, log),
+      observeGraphQL(service, log),
       ...(options.plugins ?? []),
     ],
     includeStacktraceInErrorResponses: false,
@@ -119,6 +134,7 @@ export async function createSubgraphApp(
     // no introspection, and no "Did you mean …" suggestions in validation errors.
     introspection: false,
     hideSchemaDetailsFromClientErrors: true,
+    validationRules: depthAndAliasRules(),
     // The process's one shutdown path (lib/runtime/lifecycle.ts) stops every server in order; Apollo's own
     // per-server signal handler would re-raise SIGTERM before the database is closed.
     stopOnTerminationSignals: false,
@@ -129,9 +145,17 @@ export async function createSubgraphApp(
   const app = express();
   app.disable('x-powered-by');
   // The gateway forwards its request id: this subgraph's log lines carry the same one.
-  app.use(requestId(), securityHeaders());
+  app.use(requestId(), securityHeaders(), observeHttp(service));
+  // Liveness: the process answers. Readiness: its database answers too, in time.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', subgraph: definition.name });
+  });
+  app.get('/ready', async (_req, res) => {
+    const answered = await Promise.race([
+      db.knex.raw('select 1').then(() => true, (error: Error) => (loggerFor(service, log).warn({ err: error }, 'readiness: database did not answer'), false)),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref()),
+    ]);
+    res.status(answered ? 200 : 503).json({ status: answered ? 'ready' : 'unavailable', subgraph: definition.name });
   });
   const pushRule = ingestRule(definition);
   if (definition.ingest.length && pushRule) {

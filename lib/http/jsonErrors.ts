@@ -3,11 +3,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { internalError } from '../errors.ts';
 import { requestIdOf } from './requestId.ts';
+import { loggerFor } from '../observability/logger.ts';
 
 export interface JsonErrorOptions {
   /** Who logs (`gateway`, `subgraph:atmo`). */
   service: string;
-  /** Where a server-side failure's detail goes. @default console.error */
+  /** Where the service's log lines go (JSON, one per call). @default the process's log (standard error) */
   log?: (line: string) => void;
 }
 
@@ -45,7 +46,8 @@ function statusOf(error: HttpError): number {
  * in another charset, a bug in a route) gets a GraphQL-shaped JSON error with the request's id, never
  * Express's HTML page, whose stack trace names the server's files (shown whenever NODE_ENV is not `production`).
  */
-export function jsonErrors({ service, log = (line) => console.error(line) }: JsonErrorOptions): ErrorRequestHandler {
+export function jsonErrors({ service, log }: JsonErrorOptions): ErrorRequestHandler {
+  const logger = loggerFor(service, log);
   return (error: unknown, _req, res, next) => {
     // The response already started: only Express can end it (it closes the connection).
     if (res.headersSent) return next(error);
@@ -55,7 +57,7 @@ export function jsonErrors({ service, log = (line) => console.error(line) }: Jso
     if (status < 500) {
       body = { message: clientMessage(error as HttpError, status), extensions: { code: 'BAD_REQUEST', requestId } };
     } else {
-      log(`[${requestId}] ${service}: unexpected error outside GraphQL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      logger.error({ requestId, status, err: error }, 'unexpected error outside GraphQL');
       body = internalError(requestId);
     }
     res.status(status).json({ errors: [body] });

@@ -3,6 +3,7 @@ import { openEmbedded, openPostgres, scopedTo, type Database } from '../db.ts';
 import type { Config } from '../config.ts';
 import { acquireDataLock, type DataLock } from './dataLock.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import { observeDatabase } from '../observability/metrics.ts';
 
 /** The databases of the services one process runs: by service name, each a scoped view of a shared pool. */
 export interface Databases {
@@ -53,6 +54,7 @@ export async function openDatabases(
     const opened = embedded;
     lifecycle.onStop('embedded database', () => opened.close());
   }
+  if (embedded) lifecycle.onStop('database metrics', observeDatabase(options.shared ? 'shared' : 'pglite', embedded));
   const views = new Map<string, Database>();
   const groups = new Map<Database, string[]>();
   for (const [name, url] of plan) {
@@ -60,9 +62,11 @@ export async function openDatabases(
     if (url !== undefined && !options.shared) {
       base = pools.get(url);
       if (!base) {
-        const pool = openPostgres(url, config.poolMax);
+        const pool = openPostgres(url, config.poolMax, config.statementTimeoutMs);
         pools.set(url, pool);
         lifecycle.onStop(`database pool ${new URL(url).pathname}`, () => pool.close());
+        // Named by its database, never by its URL (credentials).
+        lifecycle.onStop('database metrics', observeDatabase(new URL(url).pathname.slice(1) || 'postgres', pool));
         base = pool;
       }
     }

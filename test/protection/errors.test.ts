@@ -7,6 +7,7 @@ import { serveApp, type ClaimedServer } from '../support/subgraph.ts';
 import { createGatewayApp, QUERY_LIMITS } from '../../gateway/gateway.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { INTERNALS, postJson, send, type Exchange } from './http.ts';
+import { captureLogs } from '../../lib/observability/logger.ts';
 
 /** An id in a string that breaks PostgreSQL's text encoding: today's surest way to make a subgraph fail. */
 const NUL_STATION = '{ airStation(id: "FR\\u0000") { id } }';
@@ -22,7 +23,8 @@ async function gatewayWith(subgraphUrls: Record<string, string>) {
   const lines: string[] = [];
   const { app, server } = await createGatewayApp({ subgraphUrls, verifier: await testVerifier(), audit: async () => {}, log: (line) => lines.push(line) });
   const served = await serveApp(app);
-  return { url: served.url, lines, close: async () => (await served.close(), await server.stop()) };
+  const entries = (id: string | null) => lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.requestId === id && entry.service === 'gateway');
+  return { url: served.url, lines, entries, close: async () => (await served.close(), await server.stop()) };
 }
 
 /** A port nothing listens on. */
@@ -36,17 +38,19 @@ async function closedPort(): Promise<number> {
 
 describe('a failure inside the hub tells the caller nothing but a request id to quote', () => {
   let hub: Hub;
-  let logged: string[];
+  let capture: ReturnType<typeof captureLogs> | undefined;
   beforeAll(async () => {
     hub = await testHub();
   });
   afterEach(() => {
     vi.restoreAllMocks();
+    capture?.stop();
   });
+  // The process's log: one JSON object per line (lib/observability/logger.ts).
   const captureConsole = () => {
-    logged = [];
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+    capture = captureLogs();
   };
+  const loggedBy = (id: string | null, service: string) => capture!.entries().filter((entry) => entry.requestId === id && entry.service === service);
 
   it('masks a database error at the gateway, and the gateway and the subgraph log its detail under the same id', async () => {
     captureConsole();
@@ -58,8 +62,8 @@ describe('a failure inside the hub tells the caller nothing but a request id to 
       data: { airStation: null },
     });
     expect(response.text).not.toMatch(INTERNALS);
-    expect(logged.find((line) => line.startsWith(`[${id}] subgraph:atmo`))).toMatch(/invalid byte sequence/);
-    expect(logged.find((line) => line.startsWith(`[${id}] gateway`))).toMatch(/subgraph atmo/);
+    expect(JSON.stringify(loggedBy(id, 'subgraph:atmo'))).toMatch(/invalid byte sequence/);
+    expect(loggedBy(id, 'gateway')).toContainEqual(expect.objectContaining({ level: 'error', subgraph: 'atmo' }));
   });
 
   it('masks the same error when the subgraph is called directly', async () => {
@@ -68,12 +72,12 @@ describe('a failure inside the hub tells the caller nothing but a request id to 
     const id = response.headers.get('x-request-id');
     expect(response.json?.errors).toEqual([{ message: 'internal error', path: ['airStation'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id } }]);
     expect(response.text).not.toMatch(INTERNALS);
-    expect(logged.join('\n')).toContain(`[${id}] subgraph:atmo`);
+    expect(loggedBy(id, 'subgraph:atmo')).not.toEqual([]);
   });
 
   it('keeps the message of a typed error, without naming the subgraph that raised it', async () => {
     const response = await postJson(hub.gatewayUrl, { query: '{ territory(code: "67999") { name } }' });
-    expect(response.json?.errors).toEqual([{ message: 'no territory has the code "67999"', path: ['territory'], extensions: { code: 'NOT_FOUND', argument: 'code' } }]);
+    expect(response.json?.errors).toEqual([{ message: 'no territory has the code "67999"', path: ['territory'], extensions: { code: 'NOT_FOUND', argument: 'code', requestId: response.headers.get('x-request-id') } }]);
     const forbidden = await postJson(hub.gatewayUrl, { query: '{ territory(code: "67482") { health { cases } } }' });
     expect(forbidden.json?.errors?.[0]?.extensions).not.toHaveProperty('serviceName');
     expect(forbidden.json?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -97,15 +101,26 @@ describe('one request id per request, from the client to every subgraph and back
     hub = await testHub();
   });
 
-  it("returns the caller's X-Request-Id when it looks sane, and a new one otherwise", async () => {
-    for (const url of [hub.gatewayUrl, hub.subgraph('adeus').url]) {
-      const kept = await postJson(url, { query: '{ __typename }' }, { 'x-request-id': 'client.trace-0001_A' });
-      expect(kept.headers.get('x-request-id')).toBe('client.trace-0001_A');
-      for (const insane of ['short', 'has spaces in it', 'x'.repeat(129), 'inject<script>1</script>', 'a,b,c,d,e,f,g,h']) {
-        const replaced = await postJson(url, { query: '{ __typename }' }, { 'x-request-id': insane });
-        expect({ insane, id: replaced.headers.get('x-request-id') }).toEqual({ insane, id: expect.stringMatching(UUID) });
+  it("keeps a trusted proxy's X-Request-Id when it looks sane, and gives a new one otherwise", async () => {
+    // Behind a proxy the operator trusts (TIGA_TRUSTED_PROXIES), and at a subgraph (called by the gateway).
+    const { app, server } = await createGatewayApp({ subgraphUrls: urlsOf(hub, {}), verifier: await testVerifier(), audit: async () => {}, log: () => {}, trustedProxies: ['loopback'] });
+    const behindProxy = await serveApp(app);
+    try {
+      for (const url of [behindProxy.url, hub.subgraph('adeus').url]) {
+        const kept = await postJson(url, { query: '{ __typename }' }, { 'x-request-id': 'client.trace-0001_A' });
+        expect(kept.headers.get('x-request-id')).toBe('client.trace-0001_A');
+        for (const insane of ['short', 'has spaces in it', 'x'.repeat(129), 'inject<script>1</script>', 'a,b,c,d,e,f,g,h']) {
+          const replaced = await postJson(url, { query: '{ __typename }' }, { 'x-request-id': insane });
+          expect({ insane, id: replaced.headers.get('x-request-id') }).toEqual({ insane, id: expect.stringMatching(UUID) });
+        }
       }
+    } finally {
+      await behindProxy.close();
+      await server.stop();
     }
+    // A gateway that trusts no proxy (the default) never lets a client choose the id its logs are filed under.
+    const direct = await postJson(hub.gatewayUrl, { query: '{ __typename }' }, { 'x-request-id': 'client.trace-0001_A' });
+    expect(direct.headers.get('x-request-id')).toMatch(UUID);
   });
 
   it('gives every response an id, GraphQL or not', async () => {
@@ -134,10 +149,13 @@ describe('one request id per request, from the client to every subgraph and back
       const response = await postJson(gateway.url, { query: '{ airStation(id: "FR16029") { id } }' });
       const id = response.headers.get('x-request-id');
       expect(seen).toEqual([id]);
-      expect(response.json?.errors).toEqual([{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id } }]);
+      // The caller learns which producer is missing and where, never the proxy's page.
+      expect(response.json?.errors).toEqual([
+        { message: expect.stringMatching(/^ATMO Grand Est.* is unavailable: its fields are null in this answer/), path: ['airStation'], extensions: { code: 'PRODUCER_UNAVAILABLE', producer: 'atmo', reason: 'UNREACHABLE', requestId: id } },
+      ]);
       expect(response.text).not.toMatch(INTERNALS);
       expect(response.text).not.toMatch(/10\.0\.0\.7|Bad Gateway|502/);
-      expect(gateway.lines.join('\n')).toMatch(new RegExp(`\\[${id}\\] gateway: .*subgraph atmo failed.*502`));
+      expect(JSON.stringify(gateway.entries(id))).toMatch(/subgraph atmo failed.*502/);
     } finally {
       await gateway.close();
       proxyPage.close();
@@ -150,10 +168,9 @@ describe('one request id per request, from the client to every subgraph and back
       const response = await postJson(gateway.url, { query: '{ territory(code: "67482") { name } airStation(id: "FR16029") { id } }' });
       const id = response.headers.get('x-request-id');
       expect(response.json?.data).toEqual({ territory: { name: 'Strasbourg' }, airStation: null });
-      expect(response.json?.errors?.map((e) => e.extensions)).toEqual([{ code: 'INTERNAL_SERVER_ERROR', requestId: id }]);
-      expect(response.json?.errors?.[0]?.message).toBe('internal error');
+      expect(response.json?.errors?.map((e) => [e.path, e.extensions])).toEqual([[['airStation'], { code: 'PRODUCER_UNAVAILABLE', producer: 'atmo', reason: 'UNREACHABLE', requestId: id }]]);
       expect(response.text).not.toMatch(INTERNALS);
-      expect(gateway.lines.join('\n')).toMatch(new RegExp(`\\[${id}\\] gateway: .*subgraph atmo failed.*ECONNREFUSED`));
+      expect(JSON.stringify(gateway.entries(id))).toMatch(/subgraph atmo failed.*ECONNREFUSED/);
     } finally {
       await gateway.close();
     }

@@ -25,7 +25,7 @@ describe('the supergraph', () => {
 
   it('tells the gateway every subgraph and its default URL, so the gateway loads no producer code', () => {
     expect(subgraphsOf(readSupergraph())).toEqual(
-      expect.arrayContaining(PRODUCERS.map((p) => ({ name: p.name, url: `http://localhost:${p.defaultPort}/graphql` }))),
+      expect.arrayContaining(PRODUCERS.map((p) => ({ name: p.name, title: p.title, url: `http://localhost:${p.defaultPort}/graphql` }))),
     );
     expect(subgraphsOf(readSupergraph())).toHaveLength(PRODUCERS.length);
   });

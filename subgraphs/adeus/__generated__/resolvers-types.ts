@@ -37,13 +37,13 @@ export type Query = {
    * code for its IRIS). Ordered by code. The referential is bounded (68 communes, 229 IRIS, 2 EPCI), so this
    * is a plain list of at most 1,000 items. Open.
    */
-  territories: Array<Territory>;
+  territories?: Maybe<Array<Territory>>;
   /**
    * A part of the map, for geographic joins across producers: every subgraph answers the fields it adds to
    * `Area` from its own tables with PostGIS. Give exactly one of point + radiusMeters, bbox, polygon or
    * territory. Invalid or oversized shapes give BAD_USER_INPUT with a `reason`. Open.
    */
-  area: Area;
+  area?: Maybe<Area>;
 };
 
 
@@ -189,7 +189,7 @@ export type AreaTerritoriesArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Ingests a file in one of ADEUS's native formats: territories-geojson (Lambert-93 reprojected to WGS84 when its crs says EPSG:2154) or urban-indicators-csv. Upserts on natural keys, in one transaction: all or nothing unless `partial`. ADEUS is the authority for territory codes: its referential is upserted here. Restricted: needs scope producer:adeus. */
+  /** Ingests a file in one of ADEUS's native formats: territories-geojson (in the coordinate system its crs names: WGS84, Lambert-93, CC48 or any EPSG code PostGIS knows), territories-shapefile (a zipped shapefile; its .prj and .cpg honoured; through `POST /ingest/adeus`, a mutation's content being text) or urban-indicators-csv (an optional `synthetic` column labels the rows). PostGIS reprojects to WGS84; a file whose outlines land outside the hub's territory is refused, naming the coordinate system it claimed. Upserts on natural keys, in one transaction: all or nothing unless `partial`. ADEUS is the authority for territory codes: its referential is upserted here. Restricted: needs scope producer:adeus. */
   ingestAdeus: IngestReport;
 };
 
@@ -355,8 +355,6 @@ export type ResolversTypes = {
   AreaInput: AreaInput;
   TerritoryKind: TerritoryKind;
   Territory: ResolverTypeWrapper<TerritoryRow>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   UrbanIndicators: ResolverTypeWrapper<UrbanRow>;
   Area: ResolverTypeWrapper<AreaRepresentation>;
@@ -364,6 +362,8 @@ export type ResolversTypes = {
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   SkippedRows: ResolverTypeWrapper<SkippedRows>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -376,8 +376,6 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   AreaInput: AreaInput;
   Territory: TerritoryRow;
-  String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
   UrbanIndicators: UrbanRow;
   Area: AreaRepresentation;
@@ -385,7 +383,17 @@ export type ResolversParentTypes = {
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
   SkippedRows: SkippedRows;
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
 };
+
+export type CostFactorDirectiveArgs = {
+  days?: Maybe<Array<Scalars['String']['input']>>;
+  vertices?: Maybe<Scalars['String']['input']>;
+  verticesPerUnit?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CostFactorDirectiveResolver<Result, Parent, ContextType = Context, Args = CostFactorDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
@@ -397,8 +405,8 @@ export interface AreaSelectorScalarConfig extends GraphQLScalarTypeConfig<Resolv
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   territory?: Resolver<Maybe<ResolversTypes['Territory']>, ParentType, ContextType, RequireFields<QueryTerritoryArgs, 'code'>>;
-  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType, Partial<QueryTerritoriesArgs>>;
-  area?: Resolver<ResolversTypes['Area'], ParentType, ContextType, RequireFields<QueryAreaArgs, 'select'>>;
+  territories?: Resolver<Maybe<Array<ResolversTypes['Territory']>>, ParentType, ContextType, Partial<QueryTerritoriesArgs>>;
+  area?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType, RequireFields<QueryAreaArgs, 'select'>>;
 };
 
 export type TerritoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Territory'] = ResolversParentTypes['Territory'], FederationReferenceType extends FederationReferenceTypes['Territory'] = FederationReferenceTypes['Territory']> = {
@@ -476,3 +484,6 @@ export type Resolvers<ContextType = Context> = {
   SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  costFactor?: CostFactorDirectiveResolver<any, any, ContextType>;
+};

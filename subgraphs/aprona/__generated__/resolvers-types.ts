@@ -26,11 +26,11 @@ export type Scalars = {
 export type Query = {
   __typename?: 'Query';
   /** Every groundwater monitoring point APRONA holds in the territory, ordered by BSS id (at most 1,000). Open. */
-  groundwaterPoints: Array<GroundwaterPoint>;
+  groundwaterPoints?: Maybe<Array<GroundwaterPoint>>;
   /** One groundwater monitoring point by its BSS id (e.g. "BSS000XUUM"); null when none has that id. Open. */
   groundwaterPoint?: Maybe<GroundwaterPoint>;
   /** The parameters APRONA compares with a drinking-water limit, and the others it publishes, ordered by SANDRE code. Open. */
-  groundwaterParameters: Array<GroundwaterParameter>;
+  groundwaterParameters?: Maybe<Array<GroundwaterParameter>>;
 };
 
 
@@ -531,9 +531,9 @@ export interface AreaSelectorScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  groundwaterPoints?: Resolver<Array<ResolversTypes['GroundwaterPoint']>, ParentType, ContextType>;
+  groundwaterPoints?: Resolver<Maybe<Array<ResolversTypes['GroundwaterPoint']>>, ParentType, ContextType>;
   groundwaterPoint?: Resolver<Maybe<ResolversTypes['GroundwaterPoint']>, ParentType, ContextType, RequireFields<QueryGroundwaterPointArgs, 'id'>>;
-  groundwaterParameters?: Resolver<Array<ResolversTypes['GroundwaterParameter']>, ParentType, ContextType>;
+  groundwaterParameters?: Resolver<Maybe<Array<ResolversTypes['GroundwaterParameter']>>, ParentType, ContextType>;
 };
 
 export type TerritoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Territory'] = ResolversParentTypes['Territory'], FederationReferenceType extends FederationReferenceTypes['Territory'] = FederationReferenceTypes['Territory']> = {

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:abuse`: the hub under a crowd. Starts the hub as its own process (`hub/index.ts`, its default
+ * limits) on DATABASE_URL or a fresh embedded folder; BENCH_ABUSERS (default 50) anonymous clients, each from
+ * its own loopback address (127.0.1.1, 127.0.1.2, …, as distinct machines would be), send the most expensive
+ * queries the hub accepts, BENCH_ABUSER_INFLIGHT (default 8) at a time each, for BENCH_ABUSE_SECONDS (default
+ * 60); meanwhile one well-behaved client on 127.0.2.1 sends a cheap query every 100 ms. Prints the
+ * well-behaved client's p50/p99, what the abusers got (answers, 429s, errors) and the hub's RSS.
+ * Loopback only; every request bounded by the run's duration.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { PROJECT_ROOT } from '../lib/config.ts';
+
+const ABUSERS = Number(process.env.BENCH_ABUSERS ?? 50);
+const INFLIGHT = Number(process.env.BENCH_ABUSER_INFLIGHT ?? 8);
+const SECONDS = Number(process.env.BENCH_ABUSE_SECONDS ?? 60);
+const CHEAP = '{ territory(code: "67482") { name } }';
+/** What an abuser sends: a year of daily indices for every commune, the area join, and health for all. */
+const EXPENSIVE = [
+  '{ territories(kind: COMMUNE) { code airQuality(from: "2024-01-01", to: "2024-12-31") { date index } } }',
+  '{ area(select: { bbox: [7.4, 48.4, 8.0, 48.9] }) { territories { code } airStations { id } sensors { id } } }',
+  '{ territories(kind: IRIS) { code name health { indicator period value } } }',
+];
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiga-bench-abuse-'));
+const env = { ...process.env, TIGA_DATA_DIR: process.env.TIGA_DATA_DIR ?? path.join(dir, 'data'), HOST: '127.0.0.1' };
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const agentFor = new Map<string, http.Agent>();
+function post(url: string, from: string, query: string): Promise<Answer> {
+  const body = JSON.stringify({ query });
+  let agent = agentFor.get(from);
+  if (!agent) agentFor.set(from, (agent = new http.Agent({ keepAlive: true, localAddress: from })));
+  return new Promise((resolve) => {
+    const request = http.request(url, { method: 'POST', agent, timeout: 30_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.on('error', () => resolve({ status: 0, body: '' }));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve({ status: 0, body: '' }));
+    request.end(body);
+  });
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const rssOf = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+const hub = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  let output = '';
+  hub.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    hub.stdout!.on('data', () => {
+      const match = /ready in \d+ ms .* — (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    hub.once('exit', (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
+  });
+  const rssAtRest = rssOf(hub.pid!, 'VmRSS');
+  const deadline = Date.now() + SECONDS * 1000;
+  const abusers = { ok: 0, limited: 0, refused: 0, failed: 0 };
+  const crowd = Array.from({ length: ABUSERS }, (_, i) => `127.0.1.${i + 1}`).flatMap((address) =>
+    Array.from({ length: INFLIGHT }, async (_, lane) => {
+      for (let n = lane; Date.now() < deadline; n++) {
+        const answer = await post(url, address, EXPENSIVE[n % EXPENSIVE.length]!);
+        if (answer.status === 429) {
+          abusers.limited++;
+          // A crowd that ignores Retry-After: it waits only a little, then hammers again.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } else if (answer.status === 200 && !answer.body.includes('"errors"')) abusers.ok++;
+        else if (answer.status === 200 || answer.status === 400) abusers.refused++;
+        else abusers.failed++;
+      }
+    }),
+  );
+  const latencies: number[] = [];
+  const wellBehaved = { errors: 0 };
+  let peakRss = rssAtRest;
+  const polite = (async () => {
+    while (Date.now() < deadline) {
+      const began = performance.now();
+      const answer = await post(url, '127.0.2.1', CHEAP);
+      latencies.push(performance.now() - began);
+      if (answer.status !== 200 || !answer.body.includes('"Strasbourg"')) wellBehaved.errors++;
+      peakRss = Math.max(peakRss, rssOf(hub.pid!, 'VmRSS'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  await Promise.all([...crowd, polite]);
+  const sorted = latencies.sort((a, b) => a - b);
+  console.log(`database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded'}; ${ABUSERS} abusive clients × ${INFLIGHT} in flight, ${SECONDS} s, ${os.cpus().length} cores`);
+  console.log(`well-behaved client (127.0.2.1, cheap query every 100 ms): ${sorted.length} queries, p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms, errors ${wellBehaved.errors}`);
+  console.log(`abusers: ${abusers.ok} answered, ${abusers.limited} got 429, ${abusers.refused} refused (GraphQL error), ${abusers.failed} failed or timed out`);
+  console.log(`hub RSS: ${rssAtRest.toFixed(0)} MB at rest, ${peakRss.toFixed(0)} MB peak sampled, ${rssOf(hub.pid!, 'VmHWM').toFixed(0)} MB high-water mark`);
+  if (wellBehaved.errors) process.exitCode = 1;
+} finally {
+  for (const agent of agentFor.values()) agent.destroy();
+  hub.kill('SIGTERM');
+  if (hub.exitCode === null) await once(hub, 'exit');
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,121 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GatewayContext } from './auth/AccessControlledGateway.ts';
+import { REQUEST_ID_HEADER } from '../lib/http/requestId.ts';
+import { SubgraphFailure } from './SubgraphFailure.ts';
+import { loggerFor } from '../lib/observability/logger.ts';
+import { observeSubgraphFetch } from '../lib/observability/subgraphFetch.ts';
+import { injectTraceContext } from '../lib/observability/tracing.ts';
+
+/** At most this many PRODUCER_UNAVAILABLE errors per failed fetch: a list of 1,000 territories needs no 1,000 lines. */
+const MAX_ERRORS_PER_FETCH = 50;
+
+export interface ProducerDataSourceOptions {
+  /** The subgraph's name in the supergraph (`orsal`). */
+  name: string;
+  /** Its public name, for the caller (`ORSAL (Observatoire régional de la santé)`). */
+  title: string;
+  url: string;
+  /** Deadline of one call, in milliseconds. */
+  timeoutMs: number;
+  fetcher: Fetcher;
+  /** Where the gateway's log lines go: a failure's detail (URL, host, cause), under the request id. @default the process's log */
+  log?: (line: string) => void;
+}
+
+/** The response names a fetch asks for at its top level, or under `_entities`: what a failure leaves out. */
+function requestedFields(document: DocumentNode): { entities: boolean; fields: string[] } {
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { entities: false, fields: [] };
+  const names = (set: SelectionSetNode | undefined): string[] =>
+    (set?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? (s.name.value === '__typename' ? [] : [(s.alias ?? s.name).value]) : s.kind === Kind.INLINE_FRAGMENT ? names(s.selectionSet) : []));
+  const top = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
+  const entities = top.find((f) => f.name.value === '_entities');
+  if (entities) return { entities: true, fields: [...new Set(names(entities.selectionSet))] };
+  return { entities: false, fields: [...new Set(names(operation.selectionSet))] };
+}
+
+/**
+ * A subgraph as the gateway calls it, with a deadline, and whose outage costs only its own fields.
+ *
+ * When the call fails — refused, reset, past its deadline, or answered by something other than GraphQL — the
+ * fetch answers as a subgraph would: no data, and one `PRODUCER_UNAVAILABLE` error per field it was asked for,
+ * at that field's path (`_entities` paths are turned into the response's own paths by the gateway). The fields
+ * producers contribute to shared types are nullable, so the rest of the answer — other producers' fields —
+ * stands. The error names the producer publicly and never the URL, host or cause, which go to the log under
+ * the request id. A subgraph refusing the forwarded token (401/403) keeps its own answer.
+ */
+export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly options: ProducerDataSourceOptions;
+  /** The deadline of the call being made: RemoteGraphQLDataSource hands its fetcher only method, headers, body. */
+  private readonly deadline = new AsyncLocalStorage<AbortSignal>();
+
+  constructor(options: ProducerDataSourceOptions) {
+    const deadline = new AsyncLocalStorage<AbortSignal>();
+    super({ url: options.url, fetcher: ((url: string, init: object) => options.fetcher(url, { ...init, signal: deadline.getStore() } as never)) as Fetcher });
+    this.deadline = deadline;
+    this.options = options;
+  }
+
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    // The subgraph logs under the same id as the gateway, so one id finds a request's whole story.
+    if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    // Tracing on: the subgraph's span is a child of this fetch's (W3C traceparent).
+    injectTraceContext(request.http?.headers);
+  }
+
+  override didEncounterError(error: Error): never {
+    throw SubgraphFailure.from(this.options.name, error);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    // GraphQLDataSourceRequestKind is not exported: its INCOMING_OPERATION value.
+    if (options.kind !== ('incoming operation' as typeof options.kind)) return super.process(options);
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const observed = observeSubgraphFetch(this.options.name);
+    try {
+      // The signal bounds the whole call: connecting, waiting, and reading the body.
+      const result = await observed.run(() => this.deadline.run(signal, () => super.process(options)));
+      observed.end('ok');
+      return result;
+    } catch (error) {
+      observed.end(signal.aborted ? 'timeout' : 'unreachable');
+      const failure = error instanceof SubgraphFailure ? error : SubgraphFailure.from(this.options.name, error);
+      if (!(failure instanceof SubgraphFailure)) throw failure;
+      loggerFor('gateway', this.options.log).warn(
+        {
+          requestId: (options.context as GatewayContext).requestId,
+          subgraph: this.options.name,
+          reason: signal.aborted ? 'TIMEOUT' : 'UNREACHABLE',
+          ...(signal.aborted ? { timeoutMs: this.options.timeoutMs } : {}),
+          err: failure,
+        },
+        'producer unavailable',
+      );
+      return { errors: this.unavailable(options, signal.aborted) };
+    }
+  }
+
+  private unavailable(options: GraphQLDataSourceProcessOptions<GatewayContext>, late: boolean): GraphQLFormattedError[] {
+    const document = ('document' in options ? options.document : undefined) ?? parse(options.request.query ?? '{ __typename }');
+    const { entities, fields } = requestedFields(document);
+    const { name, title, timeoutMs } = this.options;
+    const message = `${title} is unavailable${late ? ` (no answer within ${timeoutMs / 1000} s)` : ''}: its fields are null in this answer; the rest is complete`;
+    const extensions = { code: 'PRODUCER_UNAVAILABLE', producer: name, ...(late ? { reason: 'TIMEOUT' } : { reason: 'UNREACHABLE' }) };
+    const count = entities ? ((options.request.variables?.representations as unknown[] | undefined)?.length ?? 0) : 1;
+    const errors: GraphQLFormattedError[] = [];
+    for (let i = 0; i < count && errors.length < MAX_ERRORS_PER_FETCH; i++) {
+      for (const field of fields) {
+        if (errors.length >= MAX_ERRORS_PER_FETCH) break;
+        errors.push({ message, path: entities ? ['_entities', i, field] : [field], extensions });
+      }
+    }
+    const total = count * fields.length;
+    if (total > errors.length) errors.push({ message: `${title} is unavailable: ${total - errors.length} more fields are null in this answer`, extensions });
+    return errors.length ? errors : [{ message, extensions }];
+  }
+}

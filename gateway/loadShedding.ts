@@ -1,0 +1,115 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Redis } from 'ioredis';
+import type { Principal } from '../lib/auth/principal.ts';
+import { requestIdOf } from '../lib/http/requestId.ts';
+
+export interface LoadSheddingOptions {
+  /** Requests per second a client may sustain (per address, and per token subject). */
+  perSecond: number;
+  /** Requests a client may send above that rate within 10 s, then the rate alone. */
+  burst: number;
+  /** Requests one client may have in flight at once; more wait for nothing and get 429. */
+  concurrent: number;
+  /** A bearer token's subject, verified: a token gets its own budget, beside its address's. Throws for a bad token. */
+  verify: (authorization: string | undefined) => Promise<Principal>;
+  /** `redis://…`: budgets shared by every gateway using it. @default in memory, per gateway */
+  redisUrl?: string;
+  /** Where a Redis failure is told; the budget then falls back to this gateway's memory, never to none. */
+  log: (line: string) => void;
+  /** Called for each refused request, with why (metrics). */
+  onRefused?: (reason: 'rate' | 'concurrency') => void;
+}
+
+/** A budget keyed by client: a steady rate, plus a burst allowance over 10 s (a token bucket in two windows). */
+function budget(prefix: string, options: LoadSheddingOptions, redis: Redis | undefined): RateLimiterAbstract & { consume: BurstyRateLimiter['consume'] } {
+  const memory = (keyPrefix: string, points: number, duration: number) => new RateLimiterMemory({ keyPrefix, points, duration });
+  const store = (keyPrefix: string, points: number, duration: number) =>
+    redis
+      ? // When Redis does not answer, the gateway keeps a budget of its own rather than none (insurance).
+        new RateLimiterRedis({ storeClient: redis, useRedisPackage: false, keyPrefix: `tiga:${keyPrefix}`, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory(keyPrefix, points, duration) })
+      : memory(keyPrefix, points, duration);
+  return new BurstyRateLimiter(store(`${prefix}:rate`, options.perSecond, 1), store(`${prefix}:burst`, options.burst, 10)) as never;
+}
+
+interface Refusal {
+  status: 429;
+  retryAfterSeconds: number;
+  message: string;
+}
+
+function refuse(res: Response, refusal: Refusal): void {
+  res.setHeader('Retry-After', String(refusal.retryAfterSeconds));
+  res.status(refusal.status).json({
+    errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds, requestId: requestIdOf(res) } }],
+  });
+}
+
+/**
+ * Load shedding in front of GraphQL: each client — its address (`req.ip`: the socket's peer, or the address a
+ * trusted proxy forwarded, see `trust proxy`) and, when it sends a valid token, its token subject — has a
+ * budget of requests and a cap on requests in flight. Beyond either, the answer is 429 with `Retry-After`,
+ * before any parsing, planning or subgraph call. An invalid token is left to the GraphQL layer to refuse
+ * (UNAUTHENTICATED) and still spends its address's budget.
+ */
+export function loadShedding(options: LoadSheddingOptions): RequestHandler & { close(): Promise<void> } {
+  const redis = options.redisUrl
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: false })
+    : undefined;
+  let redisDown = false;
+  redis?.on('error', (error: Error) => {
+    if (!redisDown) options.log(`gateway: rate-limit store unavailable, budgets are per gateway until it answers: ${error.message}`);
+    redisDown = true;
+  });
+  redis?.on('ready', () => {
+    if (redisDown) options.log('gateway: rate-limit store answers again, budgets are shared');
+    redisDown = false;
+  });
+  const byAddress = budget('address', options, redis);
+  const byToken = budget('token', options, redis);
+  const inFlight = new Map<string, number>();
+
+  const handler = (async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    if (req.method === 'OPTIONS') return next();
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    let subject: string | undefined;
+    try {
+      const principal = await options.verify(req.headers.authorization);
+      subject = principal.kind === 'user' ? principal.subject : undefined;
+    } catch {
+      subject = undefined;
+    }
+    try {
+      await byAddress.consume(address);
+      if (subject) await byToken.consume(subject);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) return next(rejection);
+      options.onRefused?.('rate');
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      return refuse(res, { status: 429, retryAfterSeconds, message: `too many requests from this client: at most ${options.perSecond} per second (bursts up to ${options.burst} within 10 s); retry in ${retryAfterSeconds} s` });
+    }
+    // The concurrency cap is per gateway: requests in flight live in one process.
+    const key = subject ? `token:${subject}` : `address:${address}`;
+    const running = inFlight.get(key) ?? 0;
+    if (running >= options.concurrent) {
+      options.onRefused?.('concurrency');
+      return refuse(res, { status: 429, retryAfterSeconds: 1, message: `too many requests in flight from this client: at most ${options.concurrent} at once; retry when one has answered` });
+    }
+    inFlight.set(key, running + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) inFlight.delete(key);
+      else inFlight.set(key, left);
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  }) as RequestHandler & { close(): Promise<void> };
+  handler.close = async () => {
+    if (redis) await redis.quit().catch(() => redis.disconnect());
+  };
+  return handler;
+}
