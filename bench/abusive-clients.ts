@@ -3,7 +3,7 @@
  * limits) on DATABASE_URL or a fresh embedded folder; BENCH_ABUSERS (default 50) anonymous clients, each from
  * its own loopback address (127.0.1.1, 127.0.1.2, …, as distinct machines would be), send the most expensive
  * queries the hub accepts, BENCH_ABUSER_INFLIGHT (default 8) at a time each, for BENCH_ABUSE_SECONDS (default
- * 60); meanwhile one well-behaved client on 127.0.2.1 sends a cheap query every 100 ms. Prints the
+ * 60), retrying BENCH_ABUSER_BACKOFF_MS (default 200) after a 429 whatever its Retry-After says; meanwhile one well-behaved client on 127.0.2.1 sends a cheap query every 100 ms. Prints the
  * well-behaved client's p50/p99, what the abusers got (answers, 429s, errors) and the hub's RSS.
  * Loopback only; every request bounded by the run's duration.
  */
@@ -18,6 +18,8 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 const ABUSERS = Number(process.env.BENCH_ABUSERS ?? 50);
 const INFLIGHT = Number(process.env.BENCH_ABUSER_INFLIGHT ?? 8);
 const SECONDS = Number(process.env.BENCH_ABUSE_SECONDS ?? 60);
+/** How long an abuser's lane waits after a 429 before it hammers again (it ignores Retry-After). */
+const BACKOFF_MS = Number(process.env.BENCH_ABUSER_BACKOFF_MS ?? 200);
 const CHEAP = '{ territory(code: "67482") { name } }';
 /** What an abuser sends: a year of daily indices for every commune, the area join, and health for all. */
 const EXPENSIVE = [
@@ -70,6 +72,7 @@ try {
   const rssAtRest = rssOf(hub.pid!, 'VmRSS');
   const deadline = Date.now() + SECONDS * 1000;
   const abusers = { ok: 0, limited: 0, refused: 0, failed: 0 };
+  const refusals = new Map<string, number>();
   const crowd = Array.from({ length: ABUSERS }, (_, i) => `127.0.1.${i + 1}`).flatMap((address) =>
     Array.from({ length: INFLIGHT }, async (_, lane) => {
       for (let n = lane; Date.now() < deadline; n++) {
@@ -77,33 +80,43 @@ try {
         if (answer.status === 429) {
           abusers.limited++;
           // A crowd that ignores Retry-After: it waits only a little, then hammers again.
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
         } else if (answer.status === 200 && !answer.body.includes('"errors"')) abusers.ok++;
-        else if (answer.status === 200 || answer.status === 400) abusers.refused++;
+        else if (answer.status === 200 || answer.status === 400) {
+          abusers.refused++;
+          const code = /"code":"([A-Z_]+)"/.exec(answer.body)?.[1] ?? '?';
+          refusals.set(code, (refusals.get(code) ?? 0) + 1);
+        }
         else abusers.failed++;
       }
     }),
   );
   const latencies: number[] = [];
-  const wellBehaved = { errors: 0 };
+  const wellBehaved = { errors: 0, first: '' };
   let peakRss = rssAtRest;
   const polite = (async () => {
     while (Date.now() < deadline) {
       const began = performance.now();
       const answer = await post(url, '127.0.2.1', CHEAP);
       latencies.push(performance.now() - began);
-      if (answer.status !== 200 || !answer.body.includes('"Strasbourg"')) wellBehaved.errors++;
+      if (answer.status !== 200 || !answer.body.includes('"Strasbourg"')) {
+        wellBehaved.errors++;
+        wellBehaved.first ||= `${answer.status} ${answer.body.slice(0, 300)}`;
+      }
       peakRss = Math.max(peakRss, rssOf(hub.pid!, 'VmRSS'));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
   await Promise.all([...crowd, polite]);
   const sorted = latencies.sort((a, b) => a - b);
-  console.log(`database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded'}; ${ABUSERS} abusive clients × ${INFLIGHT} in flight, ${SECONDS} s, ${os.cpus().length} cores`);
+  console.log(`database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded'}; ${ABUSERS} abusive clients × ${INFLIGHT} in flight, ${BACKOFF_MS} ms after a 429, ${SECONDS} s, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
   console.log(`well-behaved client (127.0.2.1, cheap query every 100 ms): ${sorted.length} queries, p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms, errors ${wellBehaved.errors}`);
-  console.log(`abusers: ${abusers.ok} answered, ${abusers.limited} got 429, ${abusers.refused} refused (GraphQL error), ${abusers.failed} failed or timed out`);
+  console.log(`abusers: ${abusers.ok} answered, ${abusers.limited} got 429, ${abusers.refused} answered with a GraphQL error (${[...refusals].map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}), ${abusers.failed} failed or timed out`);
   console.log(`hub RSS: ${rssAtRest.toFixed(0)} MB at rest, ${peakRss.toFixed(0)} MB peak sampled, ${rssOf(hub.pid!, 'VmHWM').toFixed(0)} MB high-water mark`);
-  if (wellBehaved.errors) process.exitCode = 1;
+  if (wellBehaved.errors) {
+    console.log(`the well-behaved client's first error: ${wellBehaved.first}`);
+    process.exitCode = 1;
+  }
 } finally {
   for (const agent of agentFor.values()) agent.destroy();
   hub.kill('SIGTERM');

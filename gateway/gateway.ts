@@ -11,11 +11,16 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import { graphiql } from './graphiql.ts';
 import { AccessControlledGateway, maskNames, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
+import type { Principal } from '../lib/auth/principal.ts';
 import type { AuditEntry } from '../lib/audit.ts';
 import { jsonErrors, jsonNotFound } from '../lib/http/jsonErrors.ts';
 import { maskUnexpectedErrors } from '../lib/http/maskUnexpectedErrors.ts';
 import { REQUEST_ID_HEADER, requestId, requestIdOf } from '../lib/http/requestId.ts';
 import { securityHeaders } from '../lib/http/securityHeaders.ts';
+import { privateWhenAuthorized } from '../lib/http/privateWhenAuthorized.ts';
+import { openCors } from './openCors.ts';
+import { anonymousQuery } from './catalog/anonymousQuery.ts';
+import { catalogRoute } from './catalog/catalogRoute.ts';
 import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
 import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
@@ -25,7 +30,9 @@ import { QUERY_LIMITS } from '../lib/queryLimits.ts';
 import { loggerFor } from '../lib/observability/logger.ts';
 import { observeGraphQL } from '../lib/observability/observeGraphQL.ts';
 import { observeHttp } from '../lib/observability/observeHttp.ts';
+import { countRateLimited } from '../lib/observability/metrics.ts';
 import { loadShedding } from './loadShedding.ts';
+import { expensiveGate } from './expensiveGate.ts';
 import type { LimitsConfig } from '../lib/config.ts';
 
 export interface GatewayOptions {
@@ -50,6 +57,10 @@ export interface GatewayOptions {
   costBudget?: number;
   /** Answer introspection (of the schema the caller may see), whatever NODE_ENV says. @default true (TIGA_INTROSPECTION) */
   introspection?: boolean;
+  /** Origins browser apps may call `/graphql` and `/catalog` from: `*` or a list (TIGA_CORS_ORIGINS). @default * */
+  corsOrigins?: '*' | string[];
+  /** The hub's public base URL, for the catalogue's URIs (TIGA_PUBLIC_URL). @default the request's scheme and host */
+  publicUrl?: string;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
@@ -63,6 +74,14 @@ const noReporting = () => [ApolloServerPluginUsageReportingDisabled(), ApolloSer
 const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
   fetch(url, { ...init, agent: keepAliveAgent })) as unknown as Fetcher;
+
+/**
+ * Who a request is from, for budgets: its token's subject when the token is valid, else its address (the
+ * socket's peer, or the client a trusted proxy forwarded for). Before the token is verified, the address.
+ */
+function clientKey(req: express.Request, principal: Principal | undefined): string {
+  return principal?.kind === 'user' ? `token:${principal.subject}` : `address:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+}
 
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
 export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext> }> {
@@ -118,16 +137,27 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     redisUrl: options.limits?.redisUrl,
     verify: options.verifier,
     log: (line) => loggerFor('gateway', log).warn({}, line),
+    onRefused: countRateLimited,
   });
   // The shared budget's Redis connection closes with the gateway.
   const closeShedding: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await shedding.close(); } }; } };
   // Priced on the supergraph, where composition keeps @cost, @listSize and @costFactor: before any plan or subgraph call.
   const pricing = costLimit<GatewayContext>({ schema: buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }), budget: options.costBudget });
+  // Once priced: expensive requests spend a per-client cost budget and wait for a few hub-wide slots.
+  const gate = expensiveGate({
+    threshold: options.limits?.expensiveCost ?? 100,
+    slots: options.limits?.expensiveSlots ?? 4,
+    perClient: options.limits?.expensivePerClient ?? 2,
+    waitMs: options.limits?.expensiveWaitMs ?? 2000,
+    costPerMinute: options.limits?.costPerMinute ?? 3_000_000,
+    redis: shedding.redis,
+    onRefused: countRateLimited,
+  });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, maskValidationErrors, closeShedding, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ...noReporting()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ...noReporting()],
     // Apollo's default follows NODE_ENV (off in production), which would break GraphiQL's docs and code
     // generators in a deployment: the open contract is public, so it is on unless configured off.
     introspection: options.introspection ?? true,
@@ -145,27 +175,38 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // `req.ip` is the socket's peer, or, from a trusted proxy only, the client it forwarded for.
   app.set('trust proxy', options.trustedProxies?.length ? options.trustedProxies : false);
   const trustProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
-  app.use(requestId({ trusted: (req) => trustProxy(req.socket.remoteAddress ?? '', 0) }), securityHeaders(), observeHttp('gateway'));
+  // A crowd is refused first, before any other work: its 429s must cost the hub next to nothing.
+  app.use(requestId({ trusted: (req) => trustProxy(req.socket.remoteAddress ?? '', 0) }));
+  app.use(['/graphql', '/ingest'], shedding);
+  app.use(securityHeaders(), privateWhenAuthorized(), observeHttp('gateway'));
   // Liveness: the process answers. Readiness: every producer answers its own /ready in time.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.get('/ready', readiness(subgraphsOf(supergraphSdl).map(({ name, title, url }) => ({ name, title, url: options.subgraphUrls[name] ?? url })), log));
+  const openRoutes = openCors(options.corsOrigins ?? '*');
+  app.use('/graphql', openRoutes);
   app.use(graphiql('/graphql'));
-  app.use(['/graphql', '/ingest'], shedding);
   app.use(pushRoute({ subgraphUrls: subgraphsOf(supergraphSdl).reduce<Record<string, string>>((urls, { name, url }) => ({ ...urls, [name]: options.subgraphUrls[name] ?? url }), {}), policy: gateway.policy, verifier: options.verifier }));
   app.use(
     '/graphql',
     // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.
     express.json({ limit: '6mb' }),
+    gate.early((req) => clientKey(req, undefined)),
     expressMiddleware(server, {
-      context: async ({ req, res }) => ({
-        principal: await options.verifier(req.headers.authorization),
-        authorization: req.headers.authorization,
-        requestId: requestIdOf(res),
-      }),
+      context: async ({ req, res }) => {
+        const principal = await options.verifier(req.headers.authorization);
+        return {
+          principal,
+          authorization: req.headers.authorization,
+          requestId: requestIdOf(res),
+          client: clientKey(req, principal),
+        };
+      },
     }),
   );
+  // The DCAT-AP catalogue of the open data, read through the anonymous view of this very gateway.
+  app.use(catalogRoute({ query: anonymousQuery(server), titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
   return { app, server };
 }

@@ -52,7 +52,7 @@ function refuse(res: Response, refusal: Refusal): void {
  * before any parsing, planning or subgraph call. An invalid token is left to the GraphQL layer to refuse
  * (UNAUTHENTICATED) and still spends its address's budget.
  */
-export function loadShedding(options: LoadSheddingOptions): RequestHandler & { close(): Promise<void> } {
+export function loadShedding(options: LoadSheddingOptions): RequestHandler & { close(): Promise<void>; redis: Redis | undefined } {
   const redis = options.redisUrl
     ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: false })
     : undefined;
@@ -107,7 +107,8 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
     res.once('finish', release);
     res.once('close', release);
     next();
-  }) as RequestHandler & { close(): Promise<void> };
+  }) as RequestHandler & { close(): Promise<void>; redis: Redis | undefined };
+  handler.redis = redis;
   handler.close = async () => {
     if (redis) await redis.quit().catch(() => redis.disconnect());
   };

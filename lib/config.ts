@@ -107,6 +107,16 @@ export interface LimitsConfig {
   concurrent: number;
   /** `REDIS_URL`: budgets shared by every gateway using this Redis. @default in memory, per gateway */
   redisUrl: string | undefined;
+  /** `TIGA_EXPENSIVE_COST`: from this estimated cost on, a request is expensive (gateway/expensiveGate.ts): a territory's name costs 1, a list of 100 items 100. @default 100 */
+  expensiveCost: number;
+  /** `TIGA_EXPENSIVE_SLOTS`: expensive requests the gateway runs at once, all clients together. @default 4 */
+  expensiveSlots: number;
+  /** `TIGA_EXPENSIVE_PER_CLIENT`: expensive requests one client may have running or waiting. @default 2 */
+  expensivePerClient: number;
+  /** `TIGA_EXPENSIVE_WAIT_MS`: how long an expensive request may wait for a slot. @default 2000 */
+  expensiveWaitMs: number;
+  /** `TIGA_COST_PER_MINUTE`: cost units one client may spend per minute on expensive requests. @default 3000000 */
+  costPerMinute: number;
 }
 
 /** Logs, metrics and traces (lib/observability/; README "Operating the hub"). */
@@ -191,6 +201,11 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
       burst: intFrom(env, 'TIGA_RATE_LIMIT_BURST', 40, { min: 1 }),
       concurrent: intFrom(env, 'TIGA_MAX_CONCURRENT_PER_CLIENT', 4, { min: 1 }),
       redisUrl: env.REDIS_URL || undefined,
+      expensiveCost: intFrom(env, 'TIGA_EXPENSIVE_COST', 100, { min: 1 }),
+      expensiveSlots: intFrom(env, 'TIGA_EXPENSIVE_SLOTS', 4, { min: 1 }),
+      expensivePerClient: intFrom(env, 'TIGA_EXPENSIVE_PER_CLIENT', 2, { min: 1 }),
+      expensiveWaitMs: intFrom(env, 'TIGA_EXPENSIVE_WAIT_MS', 2000),
+      costPerMinute: intFrom(env, 'TIGA_COST_PER_MINUTE', 3_000_000, { min: 1 }),
     },
     trustedProxies: (env.TIGA_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ingestToken: env.TIGA_TOKEN || undefined,

@@ -37,6 +37,10 @@ export interface GatewayContext {
   authorization?: string;
   /** The request's id (see lib/http/requestId.ts), forwarded to every subgraph it reaches. */
   requestId: string;
+  /** Who is asking, for budgets: `token:<subject>` or `address:<ip>` (the socket's peer, or a trusted proxy's client). */
+  client?: string;
+  /** The operation's estimated cost, once priced (lib/cost/costLimit.ts). */
+  cost?: number;
 }
 
 /** Callers holding the same scopes see the same schema: one cached view per scope set. */

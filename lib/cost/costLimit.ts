@@ -23,9 +23,11 @@ export function costLimit<TContext extends BaseContext>(options: CostLimitOption
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request }) {
+        async didResolveOperation({ document, operationName, request, contextValue }) {
           const cost = operationCost({ schema: options.schema, policy, document, operationName, variables: request.variables });
           if (cost > budget) throw costLimitExceeded(cost, budget);
+          // Later plugins (the gateway's expensive-request gate) read the price instead of computing it again.
+          (contextValue as { cost?: number }).cost = cost;
         },
       };
     },

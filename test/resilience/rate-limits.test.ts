@@ -156,6 +156,65 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
     }
   });
 
+  describe('expensive requests (priced by the cost model) wait their turn; cheap ones never do', () => {
+    const EXPENSIVE = '{ territories(kind: COMMUNE) { code health { value } } }';
+
+    async function gatewayWithFrozenOrsal(limits: Partial<NonNullable<GatewayOptions['limits']>>) {
+      // ORSAL never answers, so an expensive request holds its slot until the 1 s subgraph deadline.
+      const frozen = net.createServer(() => {});
+      await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+      const subgraphUrls = { ...Object.fromEntries(Object.entries(hub.subgraphs).map(([name, s]) => [name, s.url])), orsal: `http://127.0.0.1:${(frozen.address() as net.AddressInfo).port}/graphql` };
+      const url = await gateway({ subgraphUrls, subgraphTimeoutMs: 1000, limits: { perSecond: 100, burst: 100, concurrent: 100, expensiveCost: 100, expensiveSlots: 1, expensivePerClient: 1, expensiveWaitMs: 200, costPerMinute: 1e12, ...limits } });
+      return { url, close: () => frozen.close() };
+    }
+
+    it('one expensive request per client, a few hub-wide, refused with 429 past a short wait; a cheap query goes straight through', async () => {
+      const { url, close } = await gatewayWithFrozenOrsal({});
+      try {
+        const [a, b, c] = [randomClient(), randomClient(), randomClient()];
+        const first = post(url, a, EXPENSIVE);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const again = await post(url, a, EXPENSIVE);
+        expect(again.status).toBe(429);
+        expect(again.retryAfter).toBe('1');
+        expect(again.body.errors[0]).toMatchObject({ message: expect.stringMatching(/already has 1 expensive request running \(at most 1\)/), extensions: { code: 'RATE_LIMITED' } });
+        const waited = Date.now();
+        const other = await post(url, b, EXPENSIVE);
+        expect(other.status).toBe(429);
+        expect(other.body.errors[0].message).toMatch(/the hub is busy with expensive requests/);
+        expect(Date.now() - waited).toBeGreaterThanOrEqual(190);
+        const cheapStarted = Date.now();
+        const cheap = await post(url, c, CHEAP);
+        expect(cheap.status).toBe(200);
+        expect(cheap.body.data.territory.name).toBe('Strasbourg');
+        expect(Date.now() - cheapStarted).toBeLessThan(500);
+        // The first one ran (ORSAL's fields null, the rest there); its slot is free again for the next client.
+        const answered = await first;
+        expect(answered.status).toBe(200);
+        expect(answered.body.data.territories).toHaveLength(68);
+        expect((await post(url, b, EXPENSIVE)).status).toBe(200);
+      } finally {
+        close();
+      }
+    });
+
+    it('an expensive request spends its client\'s cost budget per minute; spent, the next one is refused with when to retry', async () => {
+      const { url, close } = await gatewayWithFrozenOrsal({ costPerMinute: 100, expensiveSlots: 10 });
+      try {
+        const client = randomClient();
+        expect((await post(url, client, EXPENSIVE)).status).toBe(200);
+        const refused = await post(url, client, EXPENSIVE);
+        expect(refused.status).toBe(429);
+        expect(refused.body.errors[0].message).toMatch(/spent its budget of expensive requests: 100 cost units per minute/);
+        expect(Number(refused.retryAfter)).toBeGreaterThan(1);
+        // Cheap requests never spend it.
+        expect((await post(url, client, CHEAP)).status).toBe(200);
+      } finally {
+        close();
+      }
+    });
+  });
+
   describe('several gateways, one Redis', () => {
     let redis = false;
     beforeAll(async () => {

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { RequestHandler } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import type { GatewayContext } from './auth/AccessControlledGateway.ts';
+
+export interface ExpensiveGateOptions {
+  /** From this estimated cost (lib/cost/) on, a request is expensive. */
+  threshold: number;
+  /** Expensive requests the gateway runs at once, all clients together; the others wait, then get 429. */
+  slots: number;
+  /** Expensive requests one client may have running or waiting at once. */
+  perClient: number;
+  /** How long an expensive request may wait for a slot before it is refused. */
+  waitMs: number;
+  /** Cost units one client may spend per minute on expensive requests (cheap ones never count). */
+  costPerMinute: number;
+  /** Shares the per-client cost budgets between gateways (loadShedding's connection). */
+  redis?: Redis;
+  onRefused?: (reason: 'cost' | 'expensive') => void;
+}
+
+/** A counting semaphore whose waiters give up after a deadline, first come first served. */
+class Slots {
+  private free: number;
+  private readonly waiting: { grant: () => void }[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  acquire(waitMs: number): Promise<boolean> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const waiter = { grant: () => (clearTimeout(timer), resolve(true)) };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        resolve(false);
+      }, waitMs);
+      this.waiting.push(waiter);
+    });
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next.grant();
+    else this.free++;
+  }
+}
+
+function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
+  });
+}
+
+/**
+ * Priority for cheap requests under load. A rate limit counts requests, but one expensive request (a year
+ * of daily indices for every commune) costs the hub as much as thousands of cheap ones: a crowd of clients,
+ * each within its request budget, would still starve everyone. Once priced (lib/cost/, before any subgraph
+ * call), an expensive request spends its cost from its client's budget per minute, may not run beside
+ * another of the same client's, and waits for one of a few hub-wide slots; past any of these it gets 429
+ * with `Retry-After`. Cheap requests never wait here.
+ */
+export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin<GatewayContext> & { early: (clientOf: (req: Parameters<RequestHandler>[0]) => string) => RequestHandler } {
+  const slots = new Slots(options.slots);
+  const perClient = new Map<string, number>();
+  // Prices of the operations seen lately, by their text and variables: a client resending an expensive
+  // operation it may not run now is refused before Apollo parses, validates and prices it again.
+  const prices = new Map<string, number>();
+  const priceKey = (body: { query?: unknown; operationName?: unknown; variables?: unknown }) =>
+    typeof body.query === 'string' ? createHash('sha256').update(body.query).update('\0').update(String(body.operationName ?? '')).update('\0').update(JSON.stringify(body.variables ?? null)).digest('base64') : undefined;
+  const remember = (key: string | undefined, cost: number) => {
+    if (key === undefined) return;
+    if (prices.size >= 10_000) prices.delete(prices.keys().next().value!);
+    prices.set(key, cost);
+  };
+  const memory = new RateLimiterMemory({ keyPrefix: 'cost', points: options.costPerMinute, duration: 60 });
+  const budget = options.redis
+    ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: false, keyPrefix: 'tiga:cost', points: options.costPerMinute, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+    : memory;
+  return {
+    early: (clientOf) => (req, res, next) => {
+      const key = req.method === 'POST' && req.body && typeof req.body === 'object' ? priceKey(req.body as object) : undefined;
+      const cost = key === undefined ? undefined : prices.get(key);
+      if (cost === undefined || cost < options.threshold) return next();
+      const running = perClient.get(clientOf(req)) ?? 0;
+      if (running < options.perClient) return next();
+      options.onRefused?.('expensive');
+      const error = tooMany(`this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
+      res.setHeader('Retry-After', '1');
+      res.status(429).json({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1, requestId: res.locals.requestId } }] });
+    },
+    async requestDidStart() {
+      let held: string | undefined;
+      let slot = false;
+      return {
+        async didResolveOperation({ contextValue, request }) {
+          const cost = contextValue.cost ?? 0;
+          remember(priceKey(request), cost);
+          if (cost < options.threshold) return;
+          const client = contextValue.client ?? 'unknown';
+          try {
+            await budget.consume(client, Math.min(cost, options.costPerMinute));
+          } catch (rejection) {
+            if (!(rejection instanceof RateLimiterRes)) throw rejection;
+            options.onRefused?.('cost');
+            const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+            throw tooMany(`this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
+          }
+          const running = perClient.get(client) ?? 0;
+          if (running >= options.perClient) {
+            options.onRefused?.('expensive');
+            throw tooMany(`this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
+          }
+          perClient.set(client, running + 1);
+          held = client;
+          slot = await slots.acquire(options.waitMs);
+          if (!slot) {
+            options.onRefused?.('expensive');
+            throw tooMany(`the hub is busy with expensive requests (cost ${options.threshold.toLocaleString('en')} or more); retry in a few seconds, or ask for less`, Math.max(1, Math.ceil(options.waitMs / 1000)));
+          }
+        },
+        async willSendResponse() {
+          if (slot) slots.release();
+          slot = false;
+          if (held !== undefined) {
+            const left = (perClient.get(held) ?? 1) - 1;
+            if (left <= 0) perClient.delete(held);
+            else perClient.set(held, left);
+            held = undefined;
+          }
+        },
+      };
+    },
+  };
+}
