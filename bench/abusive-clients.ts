@@ -12,8 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../lib/config.ts';
+import { startHubProcess } from './hubProcess.ts';
 
 const ABUSERS = Number(process.env.BENCH_ABUSERS ?? 50);
 const INFLIGHT = Number(process.env.BENCH_ABUSER_INFLIGHT ?? 8);
@@ -58,17 +57,8 @@ function post(url: string, from: string, query: string): Promise<Answer> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const rssOf = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-const hub = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const { hub, url } = await startHubProcess(env);
 try {
-  let output = '';
-  hub.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    hub.stdout!.on('data', () => {
-      const match = /ready in \d+ ms .* — (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    hub.once('exit', (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
-  });
   const rssAtRest = rssOf(hub.pid!, 'VmRSS');
   const deadline = Date.now() + SECONDS * 1000;
   const abusers = { ok: 0, limited: 0, refused: 0, failed: 0 };

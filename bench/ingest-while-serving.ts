@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
+import { startHubProcess } from './hubProcess.ts';
 import { ensureEmbeddedKeys } from '../lib/auth/keys.ts';
 import { signToken } from '../lib/auth/sign.ts';
 import { loadConfig, PROJECT_ROOT } from '../lib/config.ts';
@@ -73,17 +73,8 @@ function queryLoop(url: string) {
 const file = path.join(dir, 'hubeau-analyses-bench.csv');
 console.error(`generating ${MB} MB…`);
 const rows = await generate(file);
-const hub = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'hub', 'index.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const { hub, url } = await startHubProcess(env);
 try {
-  let output = '';
-  hub.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    hub.stdout!.on('data', () => {
-      const match = /ready in \d+ ms .* — (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    hub.once('exit', (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
-  });
   const config = loadConfig(env);
   const keys = await ensureEmbeddedKeys(config.dataDir);
   const token = await signToken(keys, { subject: 'bench-serving', scopes: ['producer:aprona'], ttlSeconds: 3600, issuer: config.auth.issuer, audience: config.auth.audience });

@@ -33,7 +33,7 @@ import { observeHttp } from '../lib/observability/observeHttp.ts';
 import { countRateLimited } from '../lib/observability/metrics.ts';
 import { loadShedding } from './loadShedding.ts';
 import { expensiveGate } from './expensiveGate.ts';
-import type { LimitsConfig } from '../lib/config.ts';
+import type { Config, LimitsConfig } from '../lib/config.ts';
 
 export interface GatewayOptions {
   /** Where each subgraph listens, by name; a subgraph not listed is reached at the URL the supergraph gives. */
@@ -74,6 +74,23 @@ const noReporting = () => [ApolloServerPluginUsageReportingDisabled(), ApolloSer
 const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
   fetch(url, { ...init, agent: keepAliveAgent })) as unknown as Fetcher;
+
+/**
+ * The gateway's settings from the configuration: one place, so `npm start` (the hub) and `npm run gateway`
+ * (the gateway alone) can never configure it differently.
+ */
+export function gatewaySettings(config: Config): Pick<GatewayOptions, 'mode' | 'subgraphTimeoutMs' | 'costBudget' | 'limits' | 'trustedProxies' | 'introspection' | 'corsOrigins' | 'publicUrl'> {
+  return {
+    mode: config.auth.mode,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    costBudget: config.costBudget,
+    limits: config.limits,
+    trustedProxies: config.trustedProxies,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+    publicUrl: config.publicUrl,
+  };
+}
 
 /**
  * Who a request is from, for budgets: its token's subject when the token is valid, else its address (the

@@ -5,7 +5,7 @@ import { migrateServices } from '../lib/runtime/migrations.ts';
 import { claimPort } from '../lib/runtime/server.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { recordAccess } from '../lib/audit.ts';
-import { createGatewayApp } from './gateway.ts';
+import { createGatewayApp, gatewaySettings } from './gateway.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 import { startObservability } from '../lib/observability/startObservability.ts';
 
@@ -31,14 +31,7 @@ runMain(async (lifecycle) => {
     supergraphSdl,
     subgraphUrls,
     verifier: await verifierFromConfig(config),
-    mode: config.auth.mode,
-    subgraphTimeoutMs: config.subgraphTimeoutMs,
-    costBudget: config.costBudget,
-    limits: config.limits,
-    trustedProxies: config.trustedProxies,
-    introspection: config.introspection,
-    corsOrigins: config.corsOrigins,
-    publicUrl: config.publicUrl,
+    ...gatewaySettings(config),
     audit: (entry) => recordAccess(auditDb.knex, entry),
   });
   lifecycle.onStop('gateway', () => apollo.stop());

@@ -3,7 +3,7 @@ import type { Database } from '../lib/db.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { recordAccess } from '../lib/audit.ts';
 import { Lifecycle } from '../lib/runtime/lifecycle.ts';
-import { createGatewayApp } from '../gateway/gateway.ts';
+import { createGatewayApp, gatewaySettings } from '../gateway/gateway.ts';
 import { PRODUCERS, PRODUCER_NAMES } from '../subgraphs/registry.ts';
 import type { SeedReport } from '../seeds/types.ts';
 import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
@@ -54,14 +54,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     const { app, server: apollo } = await createGatewayApp({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, { url }]) => [name, url])),
       verifier,
-      mode: config.auth.mode,
-      subgraphTimeoutMs: config.subgraphTimeoutMs,
-      costBudget: config.costBudget,
-      limits: config.limits,
-      trustedProxies: config.trustedProxies,
-      introspection: config.introspection,
-      corsOrigins: config.corsOrigins,
-      publicUrl: config.publicUrl,
+      ...gatewaySettings(config),
       audit: (entry) => recordAccess(auditDb.knex, entry),
     });
     const gateway = booted.servers.gateway!;
