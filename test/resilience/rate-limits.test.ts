@@ -111,8 +111,11 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
   it('a forged X-Forwarded-For from an untrusted peer changes nothing: the socket\'s address is the client', async () => {
     const url = await gateway();
     const client = randomClient();
+    const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => post(url, client, CHEAP, { 'x-forwarded-for': `203.0.113.${i + 1}` })));
-    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(14);
+    // Thirty "different" clients would all be served; one client is held to its budget.
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(Math.min(allowed(5, 10, Date.now() - started), 29));
+    expect(answers.some((a) => a.status === 429)).toBe(true);
   });
 
   it('behind a trusted proxy, each forwarded client has its own budget, and the proxy\'s request id is kept', async () => {
@@ -131,8 +134,11 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
   it('a token has a budget of its own, wherever it comes from', async () => {
     const url = await gateway();
     const token = await bearer(['orsal:restricted'], `burst-${randomUUID()}`);
+    const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 30 }, () => post(url, randomClient(), CHEAP, token)));
-    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(14);
+    // Thirty addresses would each have a budget of their own; the one token is held to its budget.
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(Math.min(allowed(5, 10, Date.now() - started), 29));
+    expect(answers.some((a) => a.status === 429)).toBe(true);
   });
 
   it('caps the requests one client has in flight at once', async () => {
