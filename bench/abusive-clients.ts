@@ -55,11 +55,15 @@ function post(url: string, from: string, query: string): Promise<Answer> {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const rssOf = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssOf = (pid: number, field: 'VmRSS' | 'VmHWM') => !Number.isFinite(pid) ? 0 : Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-const { hub, url } = await startHubProcess(env);
+// BENCH_URL: an already running gateway instead (e.g. `npm run gateway` in front of a hub's subgraphs, as
+// docker-compose.yml deploys it); BENCH_PID: the process whose RSS to report.
+const external = process.env.BENCH_URL;
+const { hub, url } = external ? { hub: undefined, url: external } : await startHubProcess(env);
+const measured = Number(process.env.BENCH_PID ?? hub?.pid);
 try {
-  const rssAtRest = rssOf(hub.pid!, 'VmRSS');
+  const rssAtRest = rssOf(measured, 'VmRSS');
   const deadline = Date.now() + SECONDS * 1000;
   const abusers = { ok: 0, limited: 0, refused: 0, failed: 0 };
   const refusals = new Map<string, number>();
@@ -93,23 +97,25 @@ try {
         wellBehaved.errors++;
         wellBehaved.first ||= `${answer.status} ${answer.body.slice(0, 300)}`;
       }
-      peakRss = Math.max(peakRss, rssOf(hub.pid!, 'VmRSS'));
+      peakRss = Math.max(peakRss, rssOf(measured, 'VmRSS'));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
   await Promise.all([...crowd, polite]);
   const sorted = latencies.sort((a, b) => a - b);
-  console.log(`database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded'}; ${ABUSERS} abusive clients × ${INFLIGHT} in flight, ${BACKOFF_MS} ms after a 429, ${SECONDS} s, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(`${external ? `gateway ${external}` : `database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded'}`}; ${ABUSERS} abusive clients × ${INFLIGHT} in flight, ${BACKOFF_MS} ms after a 429, ${SECONDS} s, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}`);
   console.log(`well-behaved client (127.0.2.1, cheap query every 100 ms): ${sorted.length} queries, p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms, errors ${wellBehaved.errors}`);
   console.log(`abusers: ${abusers.ok} answered, ${abusers.limited} got 429, ${abusers.refused} answered with a GraphQL error (${[...refusals].map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}), ${abusers.failed} failed or timed out`);
-  console.log(`hub RSS: ${rssAtRest.toFixed(0)} MB at rest, ${peakRss.toFixed(0)} MB peak sampled, ${rssOf(hub.pid!, 'VmHWM').toFixed(0)} MB high-water mark`);
+  console.log(`${external ? `process ${measured}` : 'hub'} RSS: ${rssAtRest.toFixed(0)} MB at rest, ${peakRss.toFixed(0)} MB peak sampled, ${rssOf(measured, 'VmHWM').toFixed(0)} MB high-water mark`);
   if (wellBehaved.errors) {
     console.log(`the well-behaved client's first error: ${wellBehaved.first}`);
     process.exitCode = 1;
   }
 } finally {
   for (const agent of agentFor.values()) agent.destroy();
-  hub.kill('SIGTERM');
-  if (hub.exitCode === null) await once(hub, 'exit');
+  if (hub) {
+    hub.kill('SIGTERM');
+    if (hub.exitCode === null) await once(hub, 'exit');
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 }
