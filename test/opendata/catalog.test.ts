@@ -49,14 +49,15 @@ describe('a portal harvests the DCAT-AP 3.0 catalogue at /catalog', () => {
     expect(graphs.rdf!.size).toBe(size);
   });
 
-  it.skipIf(!hasShapes)('each serialisation, parsed back, has zero violations of the official DCAT-AP 3.0 SHACL shapes', async () => {
+  it('each serialisation, parsed back, has zero violations of the official DCAT-AP 3.0 SHACL shapes', async () => {
+    // The official shapes come with the project's shared reference data: without them there is no proof, so no pass.
+    expect(hasShapes, `${shapesFile('dcat-ap-SHACL.ttl')} is absent: point TIGA_SHARED_DATA at ../shared/data`).toBe(true);
     for (const { extension } of SERIALISATIONS) {
       const results = await validate(graphs[extension]!, shapesFile('dcat-ap-SHACL.ttl'));
       const violations = results.filter((r) => r.severity === 'Violation');
       expect({ extension, violations }).toEqual({ extension, violations: [] });
     }
   });
-  if (!hasShapes) it.skip(`DCAT-AP SHACL validation skipped: ${shapesFile('dcat-ap-SHACL.ttl')} is absent (TIGA_SHARED_DATA)`, () => {});
 
   it('Accept chooses the serialisation; an unknown one gets 406; a repeated request with its ETag gets 304', async () => {
     const typeFor = async (accept: string) => (await fetch(`${base}/catalog`, { headers: { accept } })).headers.get('content-type');
