@@ -21,6 +21,9 @@ import { privateWhenAuthorized } from '../lib/http/privateWhenAuthorized.ts';
 import { openCors } from './openCors.ts';
 import { anonymousQuery } from './catalog/anonymousQuery.ts';
 import { catalogRoute } from './catalog/catalogRoute.ts';
+import { exportsRoute } from './exports/exportsRoute.ts';
+import { ogcRoute } from './ogc/ogcRoute.ts';
+import { downloads } from './opendata/downloads.ts';
 import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
 import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
@@ -223,7 +226,12 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     }),
   );
   // The DCAT-AP catalogue of the open data, read through the anonymous view of this very gateway.
-  app.use(catalogRoute({ query: anonymousQuery(server), titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
+  const openData = anonymousQuery(server);
+  app.use(catalogRoute({ query: openData, titles, downloads: downloads(), publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
+  // Exports and the OGC API: the same anonymous view, read for the client who asked (its budgets, its request id).
+  const openRouteOptions = { query: openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log };
+  app.use(exportsRoute(openRouteOptions));
+  app.use(ogcRoute(openRouteOptions));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
   return { app, server };
 }

@@ -69,10 +69,13 @@ function assertGeoJSONGeometry(value: unknown): void {
   }
 }
 
-/** An RFC 7946 GeoJSON geometry object in WGS84 (EPSG:4326) longitude/latitude. */
+/**
+ * A GeoJSON geometry object: RFC 7946 (WGS84 longitude/latitude) as input; as output, in the CRS of its
+ * field's `crs` argument (lib/crs.ts), WGS84 longitude/latitude by default.
+ */
 export const GeoJSONScalar = jsonScalar(
   'GeoJSON',
-  'An RFC 7946 GeoJSON geometry object, WGS84 (EPSG:4326) longitude/latitude.',
+  'A GeoJSON geometry object: WGS84 (EPSG:4326) longitude/latitude as input; as output, in the CRS its field\'s `crs` argument asks for (WGS84 longitude/latitude by default).',
   assertGeoJSONGeometry,
 );
 

@@ -212,11 +212,15 @@ export const seedAtmo: Seeder = async (knex, referential, options) => {
 
     const scale = Math.max(1, options.scale);
     const hours = Math.round(MEASUREMENT_DAYS * scale) * 24;
-    const start = Date.parse(`${MEASUREMENTS_FROM}T00:00:00Z`);
-    const lastDay = new Date(start + (hours - 1) * HOUR_MS).toISOString().slice(0, 10);
-    const dates = days(INDEX_FROM, lastDay > INDEX_TO ? lastDay : INDEX_TO);
+    // A larger scale reaches further back, never past the scale-1 history's end: no measurement is ever
+    // dated in the future (a 13× seed running forward from 2025 would reach 2028).
+    const end = Date.parse(`${MEASUREMENTS_FROM}T00:00:00Z`) + MEASUREMENT_DAYS * 24 * HOUR_MS;
+    const start = end - hours * HOUR_MS;
+    const firstDay = new Date(start).toISOString().slice(0, 10);
+    const lastDay = new Date(end - HOUR_MS).toISOString().slice(0, 10);
+    const dates = days(firstDay < INDEX_FROM ? firstDay : INDEX_FROM, lastDay > INDEX_TO ? lastDay : INDEX_TO);
     const weatherByDate = new Map(regionalWeather(dates).map((w, i) => [dates[i]!, w]));
-    const indexWeather = new Map([...weatherByDate].filter(([date]) => date <= INDEX_TO));
+    const indexWeather = new Map([...weatherByDate].filter(([date]) => date >= INDEX_FROM && date <= INDEX_TO));
     const weatherAt = (t: Date) => weatherByDate.get(t.toISOString().slice(0, 10))!;
 
     const epciOf = new Map(referential.communes.map((c) => [c.code, c.epci]));

@@ -7,7 +7,7 @@ import { gaussian, rng, round } from './random.ts';
  * Synthetic Sensor.Community-style citizen sensors and a synthetic open-data catalogue.
  *
  * Sensors: 40 × scale nodes, an SDS011 (PM10/PM2.5) paired with a DHT22 or BME280 in the same
- * reading rows, hourly means for 30 × scale days from 2025-01-01. Winter PM2.5 of ~8–25 µg/m³ with
+ * reading rows, hourly means for the 30 × scale days up to 2025-01-31. Winter PM2.5 of ~8–25 µg/m³ with
  * territory-wide episodes, traffic and wood-heating peaks, and the low-cost artefact kept in the raw
  * data: particles swell and are overcounted above 80 % relative humidity. Nodes at index 17 and 29 of
  * every 40 are broken on purpose (a stuck reading, and the SDS011 fault value 999.9) so quality control
@@ -16,6 +16,8 @@ import { gaussian, rng, round } from './random.ts';
 const SOURCE = 'TIGA synthetic seed v1 (not real Sensor.Community data)';
 const CATALOGUE_SOURCE = 'TIGA synthetic seed v1 (not a real catalogue entry)';
 const START = Date.parse('2025-01-01T00:00:00Z');
+/** Readings end 30 days after START; a larger scale reaches further back, never into the future. */
+const END = START + 30 * 24 * 3_600_000;
 const HOUR = 3_600_000;
 const STRASBOURG = '67482';
 const SAVERNE_EPCI = '200068112';
@@ -161,7 +163,7 @@ function readingsOf(plan: SensorPlan, w: Weather, hours: number) {
     if (plan.broken === 'fault' && random() < 0.08) [pm10, pm25] = [999.9, 999.9];
     rows.push({
       sensor_id: plan.id,
-      measured_at: new Date(START + h * HOUR).toISOString(),
+      measured_at: new Date(END - hours * HOUR + h * HOUR).toISOString(),
       pm10,
       pm25,
       temperature: round(w.temperature[h]! + plan.temperatureOffset + 0.3 * gaussian(random)),

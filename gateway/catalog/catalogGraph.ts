@@ -45,10 +45,27 @@ export interface CatalogInput {
   titles: Map<string, string>;
   /** The hub's public base URL, without a trailing slash. */
   base: string;
+  /** The bulk exports and OGC API collections of each catalogue dataset (gateway/opendata/collections). @default none */
+  downloads?: Download[];
 }
 
+/** One open collection as the catalogue distributes it: export files, and an OGC API collection when it has one. */
+export interface Download {
+  /** The collection's id (`/exports/<id>.<extension>`, `/ogc/collections/<id>`). */
+  collection: string;
+  /** The catalogue dataset kind it distributes (catalog.yaml `datasets.<kind>`). */
+  dataset: string;
+  title: { fr: string; en: string };
+  /** Export formats: extension, IANA media type, EU file-type code when the EU table has one. */
+  formats: { extension: string; label: string; mediaType?: string; fileType?: string }[];
+  ogc: boolean;
+}
+
+/** OGC API – Features Part 1 Core, what the /ogc service conforms to. */
+const OGC_FEATURES_CORE = 'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core';
+
 /** The DCAT-AP 3.0 description of the open data: one dcat:Catalog, its datasets and the GraphQL data service. */
-export function catalogGraph({ data, words, titles, base }: CatalogInput) {
+export function catalogGraph({ data, words, titles, base, downloads = [] }: CatalogInput) {
   const graph = rdf.dataset();
   const add = (s: Quad_Subject, p: NamedNode, o: Quad_Object) => graph.add(rdf.quad(s, p, o));
   const texts = (s: Quad_Subject, p: NamedNode, values: Texts) => {
@@ -161,6 +178,26 @@ export function catalogGraph({ data, words, titles, base }: CatalogInput) {
   add(graphqlSpec, a, dct('Standard'));
   add(service, dct('conformsTo'), graphqlSpec);
 
+  // The OGC API – Features endpoint, for GIS tools: declared when a dataset has a collection there.
+  const ogcService = here('ogc-api');
+  if (downloads.some((d) => d.ogc)) {
+    add(catalog, dcat('service'), ogcService);
+    add(ogcService, a, dcat('DataService'));
+    texts(ogcService, dct('title'), { fr: 'API OGC – Features du hub TIGA', en: 'OGC API – Features of the TIGA hub' });
+    texts(ogcService, dct('description'), {
+      fr: 'Les collections ouvertes pour les outils SIG (QGIS, GDAL/OGR, ArcGIS) : GeoJSON et HTML, pagination, filtres bbox et datetime, sorties en EPSG:2154 et EPSG:3948 (Partie 2).',
+      en: 'The open collections for GIS tools (QGIS, GDAL/OGR, ArcGIS): GeoJSON and HTML, paging, bbox and datetime filters, output in EPSG:2154 and EPSG:3948 (Part 2).',
+    });
+    add(ogcService, dcat('endpointURL'), resource(`${base}/ogc`));
+    add(ogcService, dcat('endpointDescription'), resource(`${base}/ogc/api`));
+    add(ogcService, dct('publisher'), hub);
+    add(ogcService, dcat('contactPoint'), hubContact);
+    add(ogcService, dct('license'), licence(words.catalogue.licence));
+    const ogcSpec = rdf.namedNode(OGC_FEATURES_CORE);
+    add(ogcSpec, a, dct('Standard'));
+    add(ogcService, dct('conformsTo'), ogcSpec);
+  }
+
   const modified: string[] = [];
   for (const dataset of data.datasets) {
     const w = words.datasets[dataset.kind];
@@ -232,7 +269,42 @@ export function catalogGraph({ data, words, titles, base }: CatalogInput) {
         add(distribution, dct('license'), licence(code));
         add(distribution, dct('format'), fileType('JSON'));
       }
-    } else if (dataset.landingPage) {
+    }
+    // Bulk exports: one distribution per collection and format, under the dataset's licence(s).
+    for (const download of downloads.filter((d) => d.dataset === dataset.kind && dataset.graphql)) {
+      if (download.ogc) add(ogcService, dcat('servesDataset'), node);
+      for (const format of download.formats) {
+        const distribution = here(`${dataset.id}-export-${download.collection}-${format.extension}`);
+        const url = resource(`${base}/exports/${download.collection}.${format.extension}`);
+        add(node, dcat('distribution'), distribution);
+        add(distribution, a, dcat('Distribution'));
+        texts(distribution, dct('title'), { fr: `${download.title.fr} (${format.label})`, en: `${download.title.en} (${format.label})` });
+        texts(distribution, dct('description'), {
+          fr: `Export complet en ${format.label}, généré à la demande depuis le contrat ouvert ; filtres territory, bbox, from, to et crs en paramètres.`,
+          en: `Full export as ${format.label}, generated on request from the open contract; territory, bbox, from, to and crs filters as query parameters.`,
+        });
+        add(distribution, dcat('accessURL'), url);
+        add(distribution, dcat('downloadURL'), url);
+        for (const code of licences) add(distribution, dct('license'), licence(code));
+        if (format.fileType) add(distribution, dct('format'), fileType(format.fileType));
+        if (format.mediaType) {
+          const media = rdf.namedNode(`http://www.iana.org/assignments/media-types/${format.mediaType}`);
+          add(media, a, dct('MediaType'));
+          add(distribution, dcat('mediaType'), media);
+        }
+      }
+      if (download.ogc) {
+        const distribution = here(`${dataset.id}-ogc-${download.collection}`);
+        add(node, dcat('distribution'), distribution);
+        add(distribution, a, dcat('Distribution'));
+        texts(distribution, dct('title'), { fr: `${download.title.fr} (API OGC – Features)`, en: `${download.title.en} (OGC API – Features)` });
+        add(distribution, dcat('accessURL'), resource(`${base}/ogc/collections/${download.collection}`));
+        add(distribution, dcat('accessService'), ogcService);
+        for (const code of licences) add(distribution, dct('license'), licence(code));
+        add(distribution, dct('format'), fileType('GEOJSON'));
+      }
+    }
+    if (!dataset.graphql && dataset.landingPage) {
       // The entry's own download page, one distribution per format it names (a distribution has one format).
       const formats = [...new Set((dataset.formats ?? []).map((format) => words.fileTypes[format.toUpperCase()]))];
       for (const code of formats) {

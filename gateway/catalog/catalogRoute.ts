@@ -3,7 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { loggerFor } from '../../lib/observability/logger.ts';
 import { requestIdOf } from '../../lib/http/requestId.ts';
 import type { AnonymousQuery } from './anonymousQuery.ts';
-import { catalogGraph } from './catalogGraph.ts';
+import { catalogGraph, type Download } from './catalogGraph.ts';
 import { readCatalogWords } from './catalogWords.ts';
 import { readOpenData, type OpenData } from './readOpenData.ts';
 import { CATALOG_FORMATS, serializeCatalog, type CatalogMediaType } from './serializeCatalog.ts';
@@ -13,6 +13,8 @@ export interface CatalogRouteOptions {
   query: AnonymousQuery;
   /** The producers' public names, by producer (the supergraph's titles). */
   titles: Map<string, string>;
+  /** The exports and OGC collections each dataset is distributed as. @default none */
+  downloads?: Download[];
   /** The hub's public base URL (TIGA_PUBLIC_URL). @default the request's scheme and host */
   publicUrl?: string;
   /** Middleware run first on the catalogue's paths (CORS, load shedding). @default none */
@@ -73,7 +75,7 @@ export function catalogRoute(options: CatalogRouteOptions): express.Router {
     const data = await openData();
     const cached = rendered.get(key);
     if (cached) return cached;
-    const body = await serializeCatalog(catalogGraph({ data, words, titles: options.titles, base }), mediaType);
+    const body = await serializeCatalog(catalogGraph({ data, words, titles: options.titles, base, downloads: options.downloads }), mediaType);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     // Last-Modified is when this very text was first served: unchanged data keeps it across rebuilds.
     if (!firstSeen.has(etag)) {

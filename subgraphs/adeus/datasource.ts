@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Geometry } from 'geojson';
 import { areaCondition, type AreaRepresentation, type AreaSelector } from '../../lib/geo.ts';
+import { geoJSONInCrs, type Crs } from '../../lib/crs.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
 
 export type TerritoryKind = 'COMMUNE' | 'IRIS' | 'EPCI';
@@ -75,16 +76,17 @@ export async function childrenOf(knex: Knex, codes: readonly string[]): Promise<
 
 /**
  * Outlines of many territories at one simplification tolerance (metres, turned into degrees at 48.6° N
- * so ST_SimplifyPreserveTopology can work in EPSG:4326).
+ * so ST_SimplifyPreserveTopology can work in EPSG:4326), in one CRS: the simplified WGS84 outline, projected.
  */
 export async function geometriesByCodes(
   knex: Knex,
   codes: readonly string[],
   simplifyMeters: number,
+  crs: Crs,
 ): Promise<{ code: string; geometry: Geometry | null }[]> {
   const degrees = simplifyMeters / 111_320 / Math.cos((48.6 * Math.PI) / 180);
   const rows = await knex('adeus.territory')
-    .select('code', knex.raw('ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(geom, ?)), 6)::json as geometry', [degrees]))
+    .select('code', knex.raw(`${geoJSONInCrs('ST_Multi(ST_SimplifyPreserveTopology(geom, ?))', crs, 6)} as geometry`, [degrees]))
     .whereIn('code', codes as string[]);
   return rows.map((row: { code: string; geometry: unknown }) => ({
     code: row.code,

@@ -4,12 +4,16 @@ import type { Database } from '../../lib/db.ts';
 import type { ProducerContext } from '../../lib/producer.ts';
 import { selectorKey, type AreaRepresentation, type AreaSelector } from '../../lib/geo.ts';
 import { groupBy } from '../../lib/batch.ts';
+import { createProjectionLoader, type Crs } from '../../lib/crs.ts';
 import * as data from './datasource.ts';
 
 export interface GeometryKey {
   code: string;
   simplifyMeters: number;
+  crs: Crs;
 }
+
+const geometryGroup = (key: GeometryKey) => `${key.simplifyMeters}|${key.crs}`;
 
 export interface UrbanKey {
   code: string;
@@ -39,17 +43,22 @@ export function createLoaders(db: Database) {
       return codes.map((code) => rows.filter((row) => row.parent_code === code));
     }),
 
+    /** Outlines, one statement per tolerance and CRS asked in the request. */
     geometry: new DataLoader<GeometryKey, Geometry | null, string>(
       async (keys) => {
         const results = new Map<string, Geometry | null>();
-        for (const [tolerance, group] of groupBy(keys, (key) => key.simplifyMeters)) {
-          const rows = await data.geometriesByCodes(knex, group.map((key) => key.code), tolerance);
-          for (const row of rows) results.set(`${row.code}|${tolerance}`, row.geometry);
+        for (const [options, group] of groupBy(keys, geometryGroup)) {
+          const { simplifyMeters, crs } = group[0]!;
+          const rows = await data.geometriesByCodes(knex, group.map((key) => key.code), simplifyMeters, crs);
+          for (const row of rows) results.set(`${row.code}|${options}`, row.geometry);
         }
-        return keys.map((key) => results.get(`${key.code}|${key.simplifyMeters}`) ?? null);
+        return keys.map((key) => results.get(`${key.code}|${geometryGroup(key)}`) ?? null);
       },
-      { cacheKeyFn: (key) => `${key.code}|${key.simplifyMeters}` },
+      { cacheKeyFn: (key) => `${key.code}|${geometryGroup(key)}` },
     ),
+
+    /** Centres and area shapes (published in WGS84) in another CRS: one statement per CRS. */
+    projection: createProjectionLoader(knex),
 
     urban: new DataLoader<UrbanKey, data.UrbanRow | null, string>(
       async (keys) => {

@@ -1,6 +1,7 @@
 import { AreaSelectorScalar, GeoJSONScalar, normalizeAreaSelector, type AreaRepresentation } from '../../lib/geo.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
 import { checkTerritoryCode } from '../../lib/territory-codes.ts';
+import { DEFAULT_CRS, inCrs } from '../../lib/crs.ts';
 import { ingestContent } from '../../lib/ingest/mutation.ts';
 import type { Context } from './loaders.ts';
 import { ingesters } from './ingest.ts';
@@ -43,13 +44,15 @@ export const resolvers: Resolvers = {
     areaKm2: (t) => t.area_km2,
     parent: (t, _, { loaders }) => (t.parent_code ? loaders.territory.load(t.parent_code) : null),
     children: (t, _, { loaders }) => loaders.children.load(t.code),
-    geometry: (t, { simplifyMeters }, { loaders }) => {
+    geometry: (t, { simplifyMeters, crs }, { loaders }) => {
       const tolerance = simplifyMeters ?? 0;
       if (!(tolerance >= 0 && tolerance <= MAX_SIMPLIFY_METERS)) {
         throw badUserInput(`simplifyMeters must be between 0 and ${MAX_SIMPLIFY_METERS}`, { argument: 'simplifyMeters' });
       }
-      return loaders.geometry.load({ code: t.code, simplifyMeters: tolerance });
+      // An explicit `crs: null` is valid GraphQL (the argument is nullable, with a default): the default.
+      return loaders.geometry.load({ code: t.code, simplifyMeters: tolerance, crs: crs ?? DEFAULT_CRS });
     },
+    centre: (t, { crs }, { loaders }) => (t.centre ? inCrs(loaders.projection, t.centre, crs) : null),
     urban: (t, { year }, { loaders }) => loaders.urban.load({ code: t.code, year: year ?? null }),
   },
 
@@ -63,6 +66,7 @@ export const resolvers: Resolvers = {
 
   Area: {
     __resolveReference: (ref, ctx) => area(ref.selector, ctx),
+    geometry: (area, { crs }, { loaders }) => inCrs(loaders.projection, area.geometry, crs),
     territories: (area, { kind }, { loaders }) => loaders.areaTerritories.load({ area, kind: kind ?? null }),
   },
 };

@@ -4,6 +4,7 @@ import type { ProducerContext } from '../../lib/producer.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
 import * as data from './datasource.ts';
 import { statusOf, type Status } from './status.ts';
+import { createProjectionLoader } from '../../lib/crs.ts';
 
 export function createLoaders(db: Database) {
   const { knex } = db;
@@ -46,6 +47,9 @@ export function createLoaders(db: Database) {
     analyses: new DataLoader<data.AnalysisPageQuery, data.AnalysisRow[], string>((pages) => data.analysisPages(knex, pages), {
       cacheKeyFn: (page) => JSON.stringify(page),
     }),
+
+    /** Point locations (published in WGS84) in another CRS: one statement per CRS. */
+    projection: createProjectionLoader(knex),
 
     status: new DataLoader<string, Status>(async (ids) => {
       const [params, { latest, lastPesticideSample }] = await Promise.all([parameterMap(), data.latestAnalyses(knex, ids)]);

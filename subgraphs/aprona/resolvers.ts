@@ -1,4 +1,5 @@
 import { AreaSelectorScalar, GeoJSONScalar } from '../../lib/geo.ts';
+import { inCrs } from '../../lib/crs.ts';
 import { badUserInput } from '../../lib/errors.ts';
 import { parseInstantRange } from '../../lib/dates.ts';
 import { readPageArgs, toPage, type PageArgs } from '../../lib/pagination.ts';
@@ -78,6 +79,8 @@ export const resolvers: Resolvers = {
   GroundwaterPoint: {
     __resolveReference: (ref, { loaders }) => loaders.point.load(ref.id),
     bssCode: (p) => p.bss_code,
+    // The published point (a commune's chief town for a blurred well), projected: never the well itself.
+    location: (p, { crs }, { loaders }) => inCrs(loaders.projection, p.location, crs),
     communeCode: (p) => p.commune_code,
     locationPrecision: (p) => (p.coordinate_precision === COMMUNE_CENTRE_PRECISION ? 'COMMUNE_CENTRE' : 'EXACT'),
     aquifer: (p) => (p.aquifer_code ? { code: p.aquifer_code, name: p.aquifer_name } : null),

@@ -4,6 +4,7 @@ import type { ProducerContext } from '../../lib/producer.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
 import * as data from './datasource.ts';
 import { groupBy } from '../../lib/batch.ts';
+import { createProjectionLoader } from '../../lib/crs.ts';
 
 /** A territory's daily indices over one validated date range, of one publication kind or the best of each day. */
 export interface AirQualityKey {
@@ -69,6 +70,9 @@ export function createLoaders(db: Database) {
       (pages) => data.measurementPages(knex, pages),
       { cacheKeyFn: (page) => JSON.stringify(page) },
     ),
+
+    /** Station locations (published in WGS84) in another CRS: one statement per CRS. */
+    projection: createProjectionLoader(knex),
   };
 }
 

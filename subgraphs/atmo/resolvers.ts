@@ -1,4 +1,5 @@
 import { AreaSelectorScalar, GeoJSONScalar } from '../../lib/geo.ts';
+import { inCrs } from '../../lib/crs.ts';
 import { badUserInput } from '../../lib/errors.ts';
 import { parseDateRange, parseInstantRange } from '../../lib/dates.ts';
 import { readPageArgs, toPage, type PageArgs } from '../../lib/pagination.ts';
@@ -81,6 +82,7 @@ export const resolvers: Resolvers = {
   AirStation: {
     __resolveReference: (ref, { loaders }) => loaders.station.load(ref.id),
     id: (station) => station.code,
+    location: (station, { crs }, { loaders }) => inCrs(loaders.projection, station.location, crs),
     communeCode: (station) => station.commune_code,
     epciCode: (station) => station.epci_code,
     areaClassification: (station) => station.area_classification,

@@ -4,6 +4,7 @@ import type { Database } from '../../lib/db.ts';
 import type { ProducerContext, SettingValues } from '../../lib/producer.ts';
 import { groupBy } from '../../lib/batch.ts';
 import { selectorKey, type AreaRepresentation } from '../../lib/geo.ts';
+import { createProjectionLoader } from '../../lib/crs.ts';
 import * as data from './datasource.ts';
 import type { settings as settingSpecs } from './settings.ts';
 
@@ -69,6 +70,8 @@ export function createLoaders(db: Database, settings: CommunitySettings) {
     }),
     contributor: new DataLoader<number, data.ContributorRecord | null>((ids) => data.contributorsByIds(knex, ids)),
     quality: new DataLoader<string, data.QualityRecord | null>((ids) => data.qualityBySensor(knex, ids)),
+    /** Sensor locations, as published (rounded in WGS84), in another CRS: one statement per CRS. */
+    projection: createProjectionLoader(knex),
 
     dataset: new DataLoader<string, data.DatasetRecord | null>((ids) => data.datasetsByIds(knex, ids)),
     datasetPage: new DataLoader<data.PageWindow, data.DatasetRecord[], string>((windows) => data.datasetPages(knex, windows), {

@@ -83,14 +83,18 @@ describe('a portal harvests the DCAT-AP 3.0 catalogue at /catalog', () => {
     expect(datasets.some((d) => d.includes('#contribution-'))).toBe(true);
     const indice = dataset('air-quality-index');
     expect(valuesOf(indice, `${DCT}publisher`, 'http://xmlns.com/foaf/0.1/name')).toContain('ATMO Grand Est');
-    expect(valuesOf(indice, `${DCAT}distribution`, `${DCT}license`)).toEqual(['http://opendatacommons.org/licenses/odbl/1-0/']);
-    expect(valuesOf(dataset('health-indicators'), `${DCAT}distribution`, `${DCT}license`)).toEqual(['https://www.etalab.gouv.fr/licence-ouverte-open-licence/']);
+    // Every distribution (GraphQL, exports, OGC API) under the dataset's one licence.
+    expect([...new Set(valuesOf(indice, `${DCAT}distribution`, `${DCT}license`))]).toEqual(['http://opendatacommons.org/licenses/odbl/1-0/']);
+    expect([...new Set(valuesOf(dataset('health-indicators'), `${DCAT}distribution`, `${DCT}license`))]).toEqual(['https://www.etalab.gouv.fr/licence-ouverte-open-licence/']);
     expect(valuesOf(indice, `${DCT}spatial`)).toEqual(expect.arrayContaining(['http://id.insee.fr/geo/commune/67482', 'http://id.insee.fr/geo/intercommunalite/246700488']));
     expect(valuesOf(indice, `${DCT}spatial`, `${DCAT}bbox`)[0]).toMatch(/^POLYGON\(\(7\.\d+ 48\.\d+,/);
     expect(valuesOf(indice, `${DCAT}theme`)).toContain('http://publications.europa.eu/resource/authority/data-theme/ENVI');
     expect(valuesOf(indice, `${DCT}accrualPeriodicity`)).toEqual(['http://publications.europa.eu/resource/authority/frequency/DAILY']);
     expect(valuesOf(indice, `${DCT}conformsTo`)).toEqual(['https://www.legifrance.gouv.fr/loda/id/JORFTEXT000042164835/']);
-    expect(valuesOf(indice, `${DCAT}distribution`, `${DCAT}accessURL`)).toEqual([`${base}/graphql`]);
+    expect(valuesOf(indice, `${DCAT}distribution`, `${DCAT}accessURL`)).toEqual(expect.arrayContaining([`${base}/graphql`, `${base}/exports/air-quality-index.csv`, `${base}/exports/air-quality-index.geojson`, `${base}/ogc/collections/air-quality-index`]));
+    expect(valuesOf(indice, `${DCAT}distribution`, `${DCAT}downloadURL`)).toContain(`${base}/exports/air-quality-index.csv`);
+    expect(valuesOf(`${base}/catalog#ogc-api`, `${DCAT}servesDataset`)).toContain(indice);
+    expect(valuesOf(`${base}/catalog#ogc-api`, `${DCT}conformsTo`)).toEqual(['http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core']);
     expect(valuesOf(`${base}/catalog#graphql-api`, `${DCAT}servesDataset`)).toContain(indice);
     const titles = [...graphs.ttl!.match(rdf.namedNode(indice), rdf.namedNode(`${DCT}title`))].map((q) => (q.object as any).language);
     expect(titles.sort()).toEqual(['en', 'fr']);

@@ -14,12 +14,32 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An RFC 7946 GeoJSON geometry object in WGS84 (EPSG:4326) longitude/latitude. */
+  /**
+   * A GeoJSON geometry object (type and coordinates). An input geometry is RFC 7946: WGS84 (EPSG:4326) longitude,
+   * latitude in decimal degrees. An output geometry is in the coordinate reference system its field's `crs`
+   * argument asks for: by default WGS84 longitude, latitude as RFC 7946 requires; with EPSG_2154 (Lambert-93)
+   * or EPSG_3948 (CC48), easting (x), northing (y) in metres, and no GeoJSON `crs` member (the request names it).
+   */
   GeoJSON: { input: unknown; output: unknown; }
   /** The normalized selection an `Area` stands for, as JSON: `{point, radiusMeters}`, `{bbox}`, `{polygon}` or `{territory}`. */
   AreaSelector: { input: AreaSelector; output: AreaSelector; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/**
+ * The coordinate reference system (CRS) a geometry is served in. The projected ones are the WGS84 answer
+ * transformed by PostGIS, in metres to 2 decimals: a projection shows no more than the WGS84 answer does
+ * (a rounded or simplified geometry stays rounded or simplified). In OGC API – Features terms, EPSG_2154 and
+ * EPSG_3948 are http://www.opengis.net/def/crs/EPSG/0/2154 and …/3948, and EPSG_4326 is served in the axis order
+ * of http://www.opengis.net/def/crs/OGC/1.3/CRS84 (longitude first).
+ */
+export type CoordinateReferenceSystem =
+  /** WGS 84 (EPSG:4326), the default: RFC 7946 GeoJSON, longitude then latitude in decimal degrees (not the latitude-first axis order of the EPSG definition). */
+  | 'EPSG_4326'
+  /** RGF93 v1 / Lambert-93 (EPSG:2154), the French national projection: easting (x) then northing (y), in metres. */
+  | 'EPSG_2154'
+  /** RGF93 v1 / CC48 (EPSG:3948), the conic conformal zone of latitudes 47.25°–48.75° N that Alsace's local data use: easting (x) then northing (y), in metres. */
+  | 'EPSG_3948';
 
 /**
  * ADEUS (Agence de développement et d'urbanisme de l'agglomération strasbourgeoise) owns the territorial
@@ -117,11 +137,17 @@ export type Territory = {
   /** Municipal population (INSEE populations légales); null where no official figure is published (IRIS). */
   population?: Maybe<Scalars['Int']['output']>;
   /**
-   * Outline as a GeoJSON MultiPolygon in WGS84. `simplifyMeters` (0..1,000) simplifies it for display
-   * (topology preserved; tolerance converted from metres at the territory's latitude).
+   * Outline as a GeoJSON MultiPolygon, in the CRS `crs` asks for: WGS84 longitude/latitude by default,
+   * easting/northing in metres for Lambert-93 or CC48. `simplifyMeters` (0..1,000) simplifies it for display
+   * (topology preserved; tolerance converted from metres at the territory's latitude); a projection is of the
+   * simplified outline.
    */
   geometry?: Maybe<Scalars['GeoJSON']['output']>;
-  /** A point inside the territory (PostGIS ST_PointOnSurface, or the commune centre in the approximate referential). */
+  /**
+   * A point inside the territory (PostGIS ST_PointOnSurface, or the commune centre in the approximate
+   * referential), as a GeoJSON Point in the CRS `crs` asks for: WGS84 longitude/latitude by default,
+   * easting/northing in metres for Lambert-93 or CC48.
+   */
   centre?: Maybe<Scalars['GeoJSON']['output']>;
   /** Surface area in km², computed on the spheroid from `geometry`. */
   areaKm2?: Maybe<Scalars['Float']['output']>;
@@ -141,6 +167,13 @@ export type Territory = {
 /** A territory of the referential: the join key (`code`) every producer extends with its own fields. Open. */
 export type TerritoryGeometryArgs = {
   simplifyMeters?: InputMaybe<Scalars['Float']['input']>;
+  crs?: InputMaybe<CoordinateReferenceSystem>;
+};
+
+
+/** A territory of the referential: the join key (`code`) every producer extends with its own fields. Open. */
+export type TerritoryCentreArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
 };
 
 
@@ -175,10 +208,20 @@ export type Area = {
   __typename?: 'Area';
   /** The normalized selection this area stands for (its key). */
   selector: Scalars['AreaSelector']['output'];
-  /** The area's shape as GeoJSON: the disc around a point (a 64-segment polygon), the bbox, the polygon, or the territory's outline. */
+  /**
+   * The area's shape as GeoJSON: the disc around a point (a 64-segment polygon), the bbox, the polygon, or the
+   * territory's outline; in the CRS `crs` asks for: WGS84 longitude/latitude by default, easting/northing in
+   * metres for Lambert-93 or CC48.
+   */
   geometry: Scalars['GeoJSON']['output'];
   /** Territories of the referential that intersect the area (of one kind when `kind` is given), ordered by code. */
   territories: Array<Territory>;
+};
+
+
+/** A part of the map. ADEUS resolves its shape; every producer adds the data it holds inside it. Open. */
+export type AreaGeometryArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
 };
 
 
@@ -347,6 +390,7 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
+  CoordinateReferenceSystem: CoordinateReferenceSystem;
   AreaSelector: ResolverTypeWrapper<Scalars['AreaSelector']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -415,8 +459,8 @@ export type TerritoryResolvers<ContextType = Context, ParentType extends Resolve
   kind?: Resolver<ResolversTypes['TerritoryKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   population?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType, Partial<TerritoryGeometryArgs>>;
-  centre?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType>;
+  geometry?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType, RequireFields<TerritoryGeometryArgs, 'crs'>>;
+  centre?: Resolver<Maybe<ResolversTypes['GeoJSON']>, ParentType, ContextType, RequireFields<TerritoryCentreArgs, 'crs'>>;
   areaKm2?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['Territory']>, ParentType, ContextType>;
   children?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
@@ -439,7 +483,7 @@ export type UrbanIndicatorsResolvers<ContextType = Context, ParentType extends R
 export type AreaResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Area'] = ResolversParentTypes['Area'], FederationReferenceType extends FederationReferenceTypes['Area'] = FederationReferenceTypes['Area']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Area']> | FederationReferenceType, FederationReferenceType, ContextType>;
   selector?: Resolver<ResolversTypes['AreaSelector'], ParentType, ContextType>;
-  geometry?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType>;
+  geometry?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType, RequireFields<AreaGeometryArgs, 'crs'>>;
   territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType, Partial<AreaTerritoriesArgs>>;
 };
 

@@ -15,12 +15,32 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An RFC 7946 GeoJSON geometry object in WGS84 (EPSG:4326) longitude/latitude. */
+  /**
+   * A GeoJSON geometry object (type and coordinates). An input geometry is RFC 7946: WGS84 (EPSG:4326) longitude,
+   * latitude in decimal degrees. An output geometry is in the coordinate reference system its field's `crs`
+   * argument asks for: by default WGS84 longitude, latitude as RFC 7946 requires; with EPSG_2154 (Lambert-93)
+   * or EPSG_3948 (CC48), easting (x), northing (y) in metres, and no GeoJSON `crs` member (the request names it).
+   */
   GeoJSON: { input: unknown; output: unknown; }
   /** The normalized selection an `Area` stands for, as JSON: `{point, radiusMeters}`, `{bbox}`, `{polygon}` or `{territory}`. */
   AreaSelector: { input: AreaSelector; output: AreaSelector; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/**
+ * The coordinate reference system (CRS) a geometry is served in. The projected ones are the WGS84 answer
+ * transformed by PostGIS, in metres to 2 decimals: a projection shows no more than the WGS84 answer does
+ * (a rounded or simplified geometry stays rounded or simplified). In OGC API – Features terms, EPSG_2154 and
+ * EPSG_3948 are http://www.opengis.net/def/crs/EPSG/0/2154 and …/3948, and EPSG_4326 is served in the axis order
+ * of http://www.opengis.net/def/crs/OGC/1.3/CRS84 (longitude first).
+ */
+export type CoordinateReferenceSystem =
+  /** WGS 84 (EPSG:4326), the default: RFC 7946 GeoJSON, longitude then latitude in decimal degrees (not the latitude-first axis order of the EPSG definition). */
+  | 'EPSG_4326'
+  /** RGF93 v1 / Lambert-93 (EPSG:2154), the French national projection: easting (x) then northing (y), in metres. */
+  | 'EPSG_2154'
+  /** RGF93 v1 / CC48 (EPSG:3948), the conic conformal zone of latitudes 47.25°–48.75° N that Alsace's local data use: easting (x) then northing (y), in metres. */
+  | 'EPSG_3948';
 
 export type Query = {
   __typename?: 'Query';
@@ -78,6 +98,11 @@ export type Area = {
   airStations?: Maybe<Array<AirStation>>;
 };
 
+
+export type AreaGeometryArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
+};
+
 /**
  * A fixed air-quality monitoring station of ATMO Grand Est. Location and codes are real (LCSQA list of
  * measurement points); its seeded measurements are synthetic (`synthetic`), those ingested from the LCSQA
@@ -89,7 +114,10 @@ export type AirStation = {
   id: Scalars['ID']['output'];
   /** Station name as published by the LCSQA, e.g. "STG Nord". */
   name: Scalars['String']['output'];
-  /** Where the station stands: a GeoJSON Point, WGS84 longitude/latitude. */
+  /**
+   * Where the station stands: a GeoJSON Point in the CRS `crs` asks for, WGS84 longitude/latitude by default,
+   * easting/northing in metres for Lambert-93 or CC48.
+   */
   location: Scalars['GeoJSON']['output'];
   /** INSEE code of the commune the station stands in (point in polygon). */
   communeCode: Scalars['String']['output'];
@@ -127,6 +155,16 @@ export type AirStation = {
    * `measurements`. Restricted: needs scope atmo:restricted.
    */
   rawMeasurements?: Maybe<AirMeasurementConnection>;
+};
+
+
+/**
+ * A fixed air-quality monitoring station of ATMO Grand Est. Location and codes are real (LCSQA list of
+ * measurement points); its seeded measurements are synthetic (`synthetic`), those ingested from the LCSQA
+ * E2 national files are ATMO's. Open, except its unvalidated series (scope atmo:restricted).
+ */
+export type AirStationLocationArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
 };
 
 
@@ -474,6 +512,7 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
+  CoordinateReferenceSystem: CoordinateReferenceSystem;
   AreaSelector: ResolverTypeWrapper<Scalars['AreaSelector']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -562,7 +601,7 @@ export type AirStationResolvers<ContextType = Context, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['AirStation']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  location?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType, RequireFields<AirStationLocationArgs, 'crs'>>;
   communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   epciCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   typology?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -15,12 +15,32 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An RFC 7946 GeoJSON geometry object in WGS84 (EPSG:4326) longitude/latitude. */
+  /**
+   * A GeoJSON geometry object (type and coordinates). An input geometry is RFC 7946: WGS84 (EPSG:4326) longitude,
+   * latitude in decimal degrees. An output geometry is in the coordinate reference system its field's `crs`
+   * argument asks for: by default WGS84 longitude, latitude as RFC 7946 requires; with EPSG_2154 (Lambert-93)
+   * or EPSG_3948 (CC48), easting (x), northing (y) in metres, and no GeoJSON `crs` member (the request names it).
+   */
   GeoJSON: { input: unknown; output: unknown; }
   /** The normalized selection an `Area` stands for, as JSON: `{point, radiusMeters}`, `{bbox}`, `{polygon}` or `{territory}`. */
   AreaSelector: { input: AreaSelector; output: AreaSelector; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/**
+ * The coordinate reference system (CRS) a geometry is served in. The projected ones are the WGS84 answer
+ * transformed by PostGIS, in metres to 2 decimals: a projection shows no more than the WGS84 answer does
+ * (a rounded or simplified geometry stays rounded or simplified). In OGC API – Features terms, EPSG_2154 and
+ * EPSG_3948 are http://www.opengis.net/def/crs/EPSG/0/2154 and …/3948, and EPSG_4326 is served in the axis order
+ * of http://www.opengis.net/def/crs/OGC/1.3/CRS84 (longitude first).
+ */
+export type CoordinateReferenceSystem =
+  /** WGS 84 (EPSG:4326), the default: RFC 7946 GeoJSON, longitude then latitude in decimal degrees (not the latitude-first axis order of the EPSG definition). */
+  | 'EPSG_4326'
+  /** RGF93 v1 / Lambert-93 (EPSG:2154), the French national projection: easting (x) then northing (y), in metres. */
+  | 'EPSG_2154'
+  /** RGF93 v1 / CC48 (EPSG:3948), the conic conformal zone of latitudes 47.25°–48.75° N that Alsace's local data use: easting (x) then northing (y), in metres. */
+  | 'EPSG_3948';
 
 export type Query = {
   __typename?: 'Query';
@@ -444,6 +464,11 @@ export type Area = {
   sensors?: Maybe<Array<CitizenSensor>>;
 };
 
+
+export type AreaGeometryArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
+};
+
 /** Who produced a value, in the words of the hub's provenance model. */
 export type ProducerKind =
   /** A citizen (or a group of citizens) contributing data. */
@@ -509,8 +534,9 @@ export type CitizenSensor = {
   /** Model of the temperature/humidity sensor on the same node (DHT22, BME280); null when there is none. */
   pairedSensorType?: Maybe<Scalars['String']['output']>;
   /**
-   * Location as a GeoJSON Point (WGS84), rounded to 3 decimals (about 100 m) so that it does not point at
-   * the contributor's home.
+   * Location as a GeoJSON Point, rounded to 3 decimals of WGS84 longitude/latitude (about 100 m) so that it
+   * does not point at the contributor's home. In the CRS `crs` asks for: WGS84 longitude/latitude by default;
+   * for Lambert-93 or CC48, easting/northing in metres of that rounded point, never of a finer one.
    */
   location: Scalars['GeoJSON']['output'];
   /**
@@ -538,6 +564,16 @@ export type CitizenSensor = {
   contributor?: Maybe<Contributor>;
   /** Automatic quality control, computed by the QC job (`npm run qc`); null before its first run. Open. */
   quality?: Maybe<SensorQuality>;
+};
+
+
+/**
+ * A low-cost air-quality sensor node run by a citizen, in the Sensor.Community style: a particulate sensor
+ * (e.g. SDS011) and a temperature/humidity sensor (e.g. DHT22) reporting in the same reading rows. Not a
+ * reference instrument: PM values are overestimated in humid air (relative humidity above ~80 %). Open.
+ */
+export type CitizenSensorLocationArgs = {
+  crs?: InputMaybe<CoordinateReferenceSystem>;
 };
 
 
@@ -898,6 +934,7 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   GeoJSON: ResolverTypeWrapper<Scalars['GeoJSON']['output']>;
+  CoordinateReferenceSystem: CoordinateReferenceSystem;
   AreaSelector: ResolverTypeWrapper<Scalars['AreaSelector']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1108,7 +1145,7 @@ export type CitizenSensorResolvers<ContextType = Context, ParentType extends Res
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sensorType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pairedSensorType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  location?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['GeoJSON'], ParentType, ContextType, RequireFields<CitizenSensorLocationArgs, 'crs'>>;
   measures?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   provenance?: Resolver<ResolversTypes['Provenance'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ValidationStatus'], ParentType, ContextType>;

@@ -51,12 +51,17 @@ const SENSOR_COLUMNS = [
   's.synthetic',
 ];
 
+// Published locations have 3 decimals of WGS84 (about 100 m), so as not to point at a contributor's home.
+// Ingest and seeds store no more; rounding again here keeps any row, however written, from being served finer.
+const PUBLISHED_DECIMALS = 3;
+const published = (degrees: number) => Math.round(degrees * 10 ** PUBLISHED_DECIMALS) / 10 ** PUBLISHED_DECIMALS;
+
 function toSensor(row: Row): SensorRecord {
   return {
     id: row.id,
     sensorType: row.sensor_type,
     pairedSensorType: row.paired_sensor_type,
-    location: { type: 'Point', coordinates: [row.lon, row.lat] },
+    location: { type: 'Point', coordinates: [published(row.lon), published(row.lat)] },
     measures: row.measures,
     status: row.status,
     contributorId: row.contributor_id,

@@ -1,6 +1,7 @@
 import { parseDateRange } from '../../../lib/dates.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { toPage, type PageArgs } from '../../../lib/pagination.ts';
+import { inCrs } from '../../../lib/crs.ts';
 import type { SensorRecord } from '../datasource.ts';
 import type { Context } from '../loaders.ts';
 import { humidityCorrected } from '../quality.ts';
@@ -83,6 +84,8 @@ export const sensorResolvers: Resolvers = {
 
   CitizenSensor: {
     __resolveReference: (ref, { loaders }) => loaders.sensor.load(ref.id),
+    // The rounded WGS84 point is what gets projected, never the stored one: a projection is no finer.
+    location: (sensor, { crs }, { loaders }) => inCrs(loaders.projection, sensor.location, crs),
     readings: (sensor, args, ctx) => readingsPage(sensor, args, ctx, false),
     rawReadings: (sensor, args, ctx) => readingsPage(sensor, args, ctx, true),
     contributor: (sensor, _, { loaders }) => (sensor.contributorId === null ? null : loaders.contributor.load(sensor.contributorId)),

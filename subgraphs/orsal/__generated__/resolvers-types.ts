@@ -13,7 +13,12 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An RFC 7946 GeoJSON geometry object in WGS84 (EPSG:4326) longitude/latitude. */
+  /**
+   * A GeoJSON geometry object (type and coordinates). An input geometry is RFC 7946: WGS84 (EPSG:4326) longitude,
+   * latitude in decimal degrees. An output geometry is in the coordinate reference system its field's `crs`
+   * argument asks for: by default WGS84 longitude, latitude as RFC 7946 requires; with EPSG_2154 (Lambert-93)
+   * or EPSG_3948 (CC48), easting (x), northing (y) in metres, and no GeoJSON `crs` member (the request names it).
+   */
   GeoJSON: { input: unknown; output: unknown; }
   /** The normalized selection an `Area` stands for, as JSON: `{point, radiusMeters}`, `{bbox}`, `{polygon}` or `{territory}`. */
   AreaSelector: { input: AreaSelector; output: AreaSelector; }
