@@ -32,6 +32,7 @@ export default defineConfig({
       TIGA_EXPENSIVE_SLOTS: '10000',
       TIGA_EXPENSIVE_PER_CLIENT: '10000',
       TIGA_COST_PER_MINUTE: '1000000000000',
+      TIGA_HUB_COST_PER_MINUTE: '1000000000000',
     },
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { costLimitExceeded } from '../lib/errors.ts';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type { GatewayContext } from './auth/AccessControlledGateway.ts';
@@ -17,9 +18,14 @@ export interface ExpensiveGateOptions {
   waitMs: number;
   /** Cost units one client may spend per minute on expensive requests (cheap ones never count). */
   costPerMinute: number;
+  /** Cost units all clients together may spend per minute on expensive requests: a crowd, each client within
+   * its own budget, still leaves the hub time for cheap requests. */
+  hubCostPerMinute: number;
+  /** The budget of one request (costLimit's): an operation remembered above it is refused before Apollo. */
+  budget: number;
   /** Shares the per-client cost budgets between gateways (loadShedding's connection). */
   redis?: Redis;
-  onRefused?: (reason: 'cost' | 'expensive') => void;
+  onRefused?: (reason: 'cost' | 'expensive' | 'hub') => void;
 }
 
 /** A counting semaphore whose waiters give up after a deadline, first come first served. */
@@ -60,7 +66,8 @@ function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
  * Priority for cheap requests under load. A rate limit counts requests, but one expensive request (a year
  * of daily indices for every commune) costs the hub as much as thousands of cheap ones: a crowd of clients,
  * each within its request budget, would still starve everyone. Once priced (lib/cost/, before any subgraph
- * call), an expensive request spends its cost from its client's budget per minute, may not run beside
+ * call), an expensive request spends its cost from its client's budget per minute and from the hub's (all
+ * clients together: fifty clients each within budget would otherwise take every core), may not run beside
  * another of the same client's, and waits for one of a few hub-wide slots; past any of these it gets 429
  * with `Retry-After`. Cheap requests never wait here.
  */
@@ -77,7 +84,16 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
     if (prices.size >= 10_000) prices.delete(prices.keys().next().value!);
     prices.set(key, cost);
   };
+  // Clients whose cost budget is spent, until when: their next expensive operations (known by their cached
+  // price) are refused before Apollo parses, validates and prices them again. A crowd that ignores
+  // Retry-After then costs the hub a hash and a map lookup per request, not a GraphQL pipeline.
+  const spentUntil = new Map<string, number>();
+  let hubSpentUntil = 0;
   const memory = new RateLimiterMemory({ keyPrefix: 'cost', points: options.costPerMinute, duration: 60 });
+  const hubMemory = new RateLimiterMemory({ keyPrefix: 'hubcost', points: options.hubCostPerMinute, duration: 60 });
+  const hubBudget = options.redis
+    ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: false, keyPrefix: 'tiga:hubcost', points: options.hubCostPerMinute, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: hubMemory })
+    : hubMemory;
   const budget = options.redis
     ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: false, keyPrefix: 'tiga:cost', points: options.costPerMinute, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: memory })
     : memory;
@@ -86,12 +102,31 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
       const key = req.method === 'POST' && req.body && typeof req.body === 'object' ? priceKey(req.body as object) : undefined;
       const cost = key === undefined ? undefined : prices.get(key);
       if (cost === undefined || cost < options.threshold) return next();
-      const running = perClient.get(clientOf(req)) ?? 0;
+      if (cost > options.budget) {
+        // The very answer costLimit gave this operation: resending it cannot change it.
+        const error = costLimitExceeded(cost, options.budget);
+        res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'COST_LIMIT_EXCEEDED', cost, budget: options.budget, requestId: res.locals.requestId } }] });
+        return;
+      }
+      const client = clientOf(req);
+      const refuse = (reason: 'cost' | 'expensive' | 'hub', message: string, seconds: number) => {
+        options.onRefused?.(reason);
+        res.setHeader('Retry-After', String(seconds));
+        res.status(429).json({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId: res.locals.requestId } }] });
+      };
+      if (hubSpentUntil > Date.now()) {
+        const seconds = Math.max(1, Math.ceil((hubSpentUntil - Date.now()) / 1000));
+        return refuse('hub', `the hub has spent its budget of expensive requests for this minute (${options.hubCostPerMinute.toLocaleString('en')} cost units, all clients together); retry in ${seconds} s, or ask for less`, seconds);
+      }
+      const until = spentUntil.get(client);
+      if (until !== undefined && until > Date.now()) {
+        const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+        return refuse('cost', `this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
+      }
+      if (until !== undefined) spentUntil.delete(client);
+      const running = perClient.get(client) ?? 0;
       if (running < options.perClient) return next();
-      options.onRefused?.('expensive');
-      const error = tooMany(`this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
-      res.setHeader('Retry-After', '1');
-      res.status(429).json({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1, requestId: res.locals.requestId } }] });
+      refuse('expensive', `this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
     },
     async requestDidStart() {
       let held: string | undefined;
@@ -100,7 +135,8 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
         async didResolveOperation({ contextValue, request }) {
           const cost = contextValue.cost ?? 0;
           remember(priceKey(request), cost);
-          if (cost < options.threshold) return;
+          // Over the per-request budget, costLimit refuses it (the hooks run side by side): it spends nothing.
+          if (cost < options.threshold || cost > options.budget) return;
           const client = contextValue.client ?? 'unknown';
           try {
             await budget.consume(client, Math.min(cost, options.costPerMinute));
@@ -108,7 +144,20 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
             if (!(rejection instanceof RateLimiterRes)) throw rejection;
             options.onRefused?.('cost');
             const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+            // Only a budget smaller than this one request could be (its cost is capped at the budget): the
+            // client may spend again once enough of the minute has passed.
+            if (spentUntil.size >= 100_000) spentUntil.clear();
+            spentUntil.set(client, Date.now() + rejection.msBeforeNext);
             throw tooMany(`this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
+          }
+          try {
+            await hubBudget.consume('hub', Math.min(cost, options.hubCostPerMinute));
+          } catch (rejection) {
+            if (!(rejection instanceof RateLimiterRes)) throw rejection;
+            options.onRefused?.('hub');
+            const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+            hubSpentUntil = Date.now() + rejection.msBeforeNext;
+            throw tooMany(`the hub has spent its budget of expensive requests for this minute (${options.hubCostPerMinute.toLocaleString('en')} cost units, all clients together); retry in ${seconds} s, or ask for less`, seconds);
           }
           const running = perClient.get(client) ?? 0;
           if (running >= options.perClient) {
@@ -122,6 +171,10 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
             options.onRefused?.('expensive');
             throw tooMany(`the hub is busy with expensive requests (cost ${options.threshold.toLocaleString('en')} or more); retry in a few seconds, or ask for less`, Math.max(1, Math.ceil(options.waitMs / 1000)));
           }
+        },
+        async didEncounterErrors({ contextValue, request }) {
+          // Priced, then refused (over the budget): remembered like any price.
+          if (contextValue.cost !== undefined && contextValue.cost > options.budget) remember(priceKey(request), contextValue.cost);
         },
         async willSendResponse() {
           if (slot) slots.release();

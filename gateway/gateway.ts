@@ -29,6 +29,7 @@ import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
 import { readiness } from './readiness.ts';
 import { costLimit } from '../lib/cost/costLimit.ts';
+import { DEFAULT_COST_BUDGET } from '../lib/cost/budget.ts';
 import { QUERY_LIMITS } from '../lib/queryLimits.ts';
 import { loggerFor } from '../lib/observability/logger.ts';
 import { observeGraphQL } from '../lib/observability/observeGraphQL.ts';
@@ -170,6 +171,8 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     perClient: options.limits?.expensivePerClient ?? 2,
     waitMs: options.limits?.expensiveWaitMs ?? 2000,
     costPerMinute: options.limits?.costPerMinute ?? 3_000_000,
+    hubCostPerMinute: options.limits?.hubCostPerMinute ?? 3_000_000,
+    budget: options.costBudget ?? DEFAULT_COST_BUDGET,
     redis: shedding.redis,
     onRefused: countRateLimited,
   });

@@ -18,7 +18,7 @@ export interface LoadSheddingOptions {
   /** Where a Redis failure is told; the budget then falls back to this gateway's memory, never to none. */
   log: (line: string) => void;
   /** Called for each refused request, with why (metrics). */
-  onRefused?: (reason: 'rate' | 'concurrency') => void;
+  onRefused?: (reason: 'rate' | 'concurrency' | 'early') => void;
 }
 
 /** A budget keyed by client: a steady rate, plus a burst allowance over 10 s (a token bucket in two windows). */
@@ -68,10 +68,33 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
   const byAddress = budget('address', options, redis);
   const byToken = budget('token', options, redis);
   const inFlight = new Map<string, number>();
+  // Retry-After is a promise the hub keeps to itself too: an address told by the rate limit to wait that
+  // comes back before the time is refused at the door, before its token is verified or its body read. A
+  // crowd ignoring Retry-After then costs a map lookup per request, and the hub's time goes to the clients
+  // that wait as told. (Only the rate limit's waits are exact: "one in flight too many" and the expensive-
+  // request refusals concern some requests, not all, and are refused cheaply where they are decided.)
+  const heldOff = new Map<string, number>();
+  const tooFast = (seconds: number) => `too many requests from this client: at most ${options.perSecond} per second (bursts up to ${options.burst} within 10 s); retry in ${seconds} s`;
+  const holdOff = (address: string, seconds: number) => {
+    if (heldOff.size >= 100_000) heldOff.clear();
+    heldOff.set(address, Date.now() + seconds * 1000);
+  };
 
   const handler = (async (req: Request, res: Response, next: (error?: unknown) => void) => {
     if (req.method === 'OPTIONS') return next();
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const until = heldOff.get(address);
+    if (until !== undefined) {
+      const left = until - Date.now();
+      if (left > 0) {
+        options.onRefused?.('early');
+        const retryAfterSeconds = Math.max(1, Math.ceil(left / 1000));
+        // The same words as the rate limit that set the wait: it is the reason, whenever the request was sent.
+        return refuse(res, { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) });
+      }
+      heldOff.delete(address);
+    }
+
     let subject: string | undefined;
     try {
       const principal = await options.verify(req.headers.authorization);
@@ -86,7 +109,8 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
       if (!(rejection instanceof RateLimiterRes)) return next(rejection);
       options.onRefused?.('rate');
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      return refuse(res, { status: 429, retryAfterSeconds, message: `too many requests from this client: at most ${options.perSecond} per second (bursts up to ${options.burst} within 10 s); retry in ${retryAfterSeconds} s` });
+      holdOff(address, rejection.msBeforeNext / 1000);
+      return refuse(res, { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) });
     }
     // The concurrency cap is per gateway: requests in flight live in one process.
     const key = subject ? `token:${subject}` : `address:${address}`;

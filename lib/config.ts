@@ -117,6 +117,8 @@ export interface LimitsConfig {
   expensiveWaitMs: number;
   /** `TIGA_COST_PER_MINUTE`: cost units one client may spend per minute on expensive requests. @default 3000000 */
   costPerMinute: number;
+  /** `TIGA_HUB_COST_PER_MINUTE`: cost units all clients together may spend per minute on expensive requests. @default 3000000 */
+  hubCostPerMinute: number;
 }
 
 /** Logs, metrics and traces (lib/observability/; README "Operating the hub"). */
@@ -206,6 +208,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
       expensivePerClient: intFrom(env, 'TIGA_EXPENSIVE_PER_CLIENT', 2, { min: 1 }),
       expensiveWaitMs: intFrom(env, 'TIGA_EXPENSIVE_WAIT_MS', 2000),
       costPerMinute: intFrom(env, 'TIGA_COST_PER_MINUTE', 3_000_000, { min: 1 }),
+      hubCostPerMinute: intFrom(env, 'TIGA_HUB_COST_PER_MINUTE', 3_000_000, { min: 1 }),
     },
     trustedProxies: (env.TIGA_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ingestToken: env.TIGA_TOKEN || undefined,

@@ -25,9 +25,10 @@ export function costLimit<TContext extends BaseContext>(options: CostLimitOption
       return {
         async didResolveOperation({ document, operationName, request, contextValue }) {
           const cost = operationCost({ schema: options.schema, policy, document, operationName, variables: request.variables });
-          if (cost > budget) throw costLimitExceeded(cost, budget);
-          // Later plugins (the gateway's expensive-request gate) read the price instead of computing it again.
+          // Later plugins (the gateway's expensive-request gate) read the price instead of computing it again,
+          // a refused one too (the gate remembers it, to refuse the same operation sent again before Apollo).
           (contextValue as { cost?: number }).cost = cost;
+          if (cost > budget) throw costLimitExceeded(cost, budget);
         },
       };
     },

@@ -219,6 +219,43 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
         close();
       }
     });
+    it('a crowd, each client within its own budget, spends the hub\'s: past it, expensive requests wait for the minute, cheap ones still pass', async () => {
+      const { url, close } = await gatewayWithFrozenOrsal({ hubCostPerMinute: 150, expensiveSlots: 10, expensivePerClient: 10 });
+      try {
+        const [a, b, c] = [randomClient(), randomClient(), randomClient()];
+        expect((await post(url, a, EXPENSIVE)).status).toBe(200);
+        // b has spent nothing, yet the hub has: refused with the time the hub's budget refills.
+        const refused = await post(url, b, EXPENSIVE);
+        expect(refused.status).toBe(429);
+        expect(refused.body.errors[0]).toMatchObject({ message: expect.stringMatching(/the hub has spent its budget of expensive requests for this minute \(150 cost units, all clients together\)/), extensions: { code: 'RATE_LIMITED' } });
+        expect(Number(refused.retryAfter)).toBeGreaterThan(1);
+        // Sent again, it is refused before Apollo parses it (the same answer), and cheap queries never wait.
+        const again = await post(url, c, EXPENSIVE);
+        expect(again.status).toBe(429);
+        expect(again.body.errors[0].message).toMatch(/all clients together/);
+        expect((await post(url, b, CHEAP)).status).toBe(200);
+        expect((await post(url, c, CHEAP)).status).toBe(200);
+      } finally {
+        close();
+      }
+    });
+  });
+
+  it('a client that comes back before the Retry-After of its rate limit is refused at the door until then, and served after', async () => {
+    const url = await gateway({ limits: { perSecond: 1, burst: 1, concurrent: 1000 } });
+    const client = randomClient();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post(url, client)));
+    const limited = answers.find((a) => a.status === 429)!;
+    expect(limited).toBeDefined();
+    const early = await post(url, client);
+    expect(early.status).toBe(429);
+    expect(early.body.errors[0]).toMatchObject({ message: expect.stringMatching(/at most 1 per second/), extensions: { code: 'RATE_LIMITED', requestId: expect.any(String) } });
+    // Never held off longer than it was told.
+    expect(Number(early.retryAfter)).toBeLessThanOrEqual(Number(limited.retryAfter));
+    // Another client is not concerned; and once the wait is over, this one is served again.
+    expect((await post(url, randomClient())).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Number(limited.retryAfter) * 1000 + 100));
+    expect((await post(url, client)).status).toBe(200);
   });
 
   describe('several gateways, one Redis', () => {
