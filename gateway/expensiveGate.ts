@@ -150,7 +150,9 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
             spentUntil.set(client, Date.now() + rejection.msBeforeNext);
             throw tooMany(`this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
           }
-          try {
+          // The hub's own background reads (the catalogue, the OGC API's extents: clients `hub:…`, in process,
+          // cached for minutes) have their client budget; what any caller triggers spends the hub's as well.
+          if (!client.startsWith('hub:')) try {
             await hubBudget.consume('hub', Math.min(cost, options.hubCostPerMinute));
           } catch (rejection) {
             if (!(rejection instanceof RateLimiterRes)) throw rejection;

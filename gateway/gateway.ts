@@ -37,7 +37,7 @@ import { observeHttp } from '../lib/observability/observeHttp.ts';
 import { countRateLimited } from '../lib/observability/metrics.ts';
 import { loadShedding } from './loadShedding.ts';
 import { expensiveGate } from './expensiveGate.ts';
-import type { Config, LimitsConfig } from '../lib/config.ts';
+import { DEFAULT_EXPENSIVE_SLOTS, type Config, type LimitsConfig } from '../lib/config.ts';
 
 export interface GatewayOptions {
   /** Where each subgraph listens, by name; a subgraph not listed is reached at the URL the supergraph gives. */
@@ -167,7 +167,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // Once priced: expensive requests spend a per-client cost budget and wait for a few hub-wide slots.
   const gate = expensiveGate({
     threshold: options.limits?.expensiveCost ?? 100,
-    slots: options.limits?.expensiveSlots ?? 4,
+    slots: options.limits?.expensiveSlots ?? DEFAULT_EXPENSIVE_SLOTS,
     perClient: options.limits?.expensivePerClient ?? 2,
     waitMs: options.limits?.expensiveWaitMs ?? 2000,
     costPerMinute: options.limits?.costPerMinute ?? 3_000_000,

@@ -31,29 +31,37 @@ export async function latestIndexDay(ctx: ReadContext): Promise<string | undefin
 
 /** How long the per-territory counts of a window are reused (numberMatched and paging): a minute. */
 const COUNTS_TTL_MS = 60_000;
-const counted = new Map<string, { at: number; counts: Promise<Map<string, number>> }>();
+const dated = new Map<number, { at: number; dates: Promise<Map<string, string[]>> }>();
 
 /**
- * How many indices each commune and EPCI has in a window. Counting reads every day of every territory (a
- * few hundred thousand cost units), charged to the client whose request needed it (a client asking for many
- * distinct intervals spends its own budget, not everyone's); the counts are then shared by every request for
- * a minute (numberMatched and paging may lag a new day by that much; the values themselves are read live).
+ * The days each commune and EPCI has an index for, in one calendar year. Reading them costs a few hundred
+ * thousand cost units: it is the hub's own work (client `hub:open-data`), shared by every request for a
+ * minute and keyed by calendar year only, so no choice of interval can make the hub count again (numberMatched
+ * and paging may lag a new day by that minute; the values themselves are always read live).
  */
-function countsIn(ctx: ReadContext, from: string, to: string): Promise<Map<string, number>> {
-  const key = `${from}/${to}`;
-  const hit = counted.get(key);
-  if (hit && Date.now() - hit.at < COUNTS_TTL_MS) return hit.counts;
-  const counts = (async () => {
-    const found = new Map<string, number>();
+function datesIn(ctx: ReadContext, year: number): Promise<Map<string, string[]>> {
+  const hit = dated.get(year);
+  if (hit && Date.now() - hit.at < COUNTS_TTL_MS) return hit.dates;
+  const dates = (async () => {
+    const found = new Map<string, string[]>();
     for (const kind of ['COMMUNE', 'EPCI']) {
-      const data = await ask(ctx, `{ territories(kind: ${kind}) { code airQuality(from: "${from}", to: "${to}") { date } } }`);
-      for (const t of data.territories as { code: string; airQuality: unknown[] | null }[]) found.set(t.code, t.airQuality?.length ?? 0);
+      const data = await ctx.query(`{ territories(kind: ${kind}) { code airQuality(from: "${year}-01-01", to: "${year}-12-31") { date } } }`, undefined, { requestId: ctx.requestId });
+      for (const t of data.territories as { code: string; airQuality: { date: string }[] | null }[]) found.set(t.code, (t.airQuality ?? []).map((i) => i.date));
     }
     return found;
   })();
-  if (counted.size > 64) counted.clear();
-  counted.set(key, { at: Date.now(), counts });
-  counts.catch(() => counted.delete(key));
+  if (dated.size > 64) dated.clear();
+  dated.set(year, { at: Date.now(), dates });
+  dates.catch(() => dated.delete(year));
+  return dates;
+}
+
+/** How many indices each territory has from `from` to `to` (days, inclusive), from the years' dates. */
+async function countsIn(ctx: ReadContext, from: string, to: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
+    for (const [code, days] of await datesIn(ctx, year)) counts.set(code, (counts.get(code) ?? 0) + days.filter((day) => day >= from && day <= to).length);
+  }
   return counts;
 }
 
