@@ -9,6 +9,8 @@ export interface AnonymousQueryOptions {
   client?: string;
   /** The request id of the HTTP request the operation serves (its errors and logs carry it). @default a new one */
   requestId?: string;
+  /** How long, in all, the operation may wait for its client's or the hub's budget. @default 30000 */
+  maxWaitMs?: number;
 }
 
 /** Runs one GraphQL operation as an anonymous caller and gives its data; any error fails it. */
@@ -53,7 +55,7 @@ export function anonymousQuery(server: ApolloServer<GatewayContext>): AnonymousQ
       const first = errors?.[0];
       const code = String(first?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
       const retryAfterSeconds = typeof first?.extensions?.retryAfterSeconds === 'number' ? first.extensions.retryAfterSeconds : undefined;
-      if (code === 'RATE_LIMITED' && retryAfterSeconds !== undefined && waited + retryAfterSeconds * 1000 <= MAX_BACKPRESSURE_MS) {
+      if (code === 'RATE_LIMITED' && retryAfterSeconds !== undefined && waited + retryAfterSeconds * 1000 <= (options.maxWaitMs ?? MAX_BACKPRESSURE_MS)) {
         await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1000));
         waited += retryAfterSeconds * 1000;
         continue;

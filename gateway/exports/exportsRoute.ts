@@ -119,7 +119,9 @@ export function exportsRoute(options: OpenRouteOptions): express.Router {
     let batches: AsyncGenerator<OpenFeature[]>;
     try {
       const { filter, french, wkt } = parseExportQuery(req.query as Record<string, unknown>, format.extension);
-      const ctx = { query: options.query, client: options.clientOf(req), requestId };
+      // A budget spent mid-export (the client's or the hub's, per minute) slows the file down, never cuts it:
+      // a fixed window refills within a minute.
+      const ctx = { query: options.query, client: options.clientOf(req), requestId, maxWaitMs: 65_000 };
       const segments = await collection.segments(ctx, filter);
       const licence = licences.get(collection)!;
       job = { collection, ctx, filter, segments, format, settings: { collection, licence, licences: licence.uris(segments), crs: filter.crs ?? 'EPSG:4326', french, wkt } };

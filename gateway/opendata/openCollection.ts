@@ -46,6 +46,8 @@ export interface ReadContext {
   query: AnonymousQuery;
   client?: string;
   requestId?: string;
+  /** How long one operation may wait for a spent budget to refill (an export slows down rather than breaking off). @default 30000 */
+  maxWaitMs?: number;
 }
 
 /**

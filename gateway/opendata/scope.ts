@@ -10,7 +10,7 @@ export const ALIASES_PER_QUERY = 16;
 export const OUTLINE_SIMPLIFY_METERS = 20;
 
 /** Runs one anonymous operation for the context's client. */
-export const ask = (ctx: ReadContext, query: string, variables?: Record<string, unknown>) => ctx.query(query, variables, { client: ctx.client, requestId: ctx.requestId });
+export const ask = (ctx: ReadContext, query: string, variables?: Record<string, unknown>) => ctx.query(query, variables, { client: ctx.client, requestId: ctx.requestId, maxWaitMs: ctx.maxWaitMs });
 
 /** The `crs` argument of a geometry field for the filter's CRS, e.g. `(crs: EPSG_2154)`; nothing for WGS84 (the default). */
 export function crsArgument(crs: CrsCode | undefined, other = ''): string {
