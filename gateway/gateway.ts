@@ -21,6 +21,7 @@ import { privateWhenAuthorized } from '../lib/http/privateWhenAuthorized.ts';
 import { openCors } from './openCors.ts';
 import { anonymousQuery } from './catalog/anonymousQuery.ts';
 import { catalogRoute } from './catalog/catalogRoute.ts';
+import { openDataCache } from './catalog/openDataCache.ts';
 import { exportsRoute } from './exports/exportsRoute.ts';
 import { ogcRoute } from './ogc/ogcRoute.ts';
 import { downloads } from './opendata/downloads.ts';
@@ -229,10 +230,13 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     }),
   );
   // The DCAT-AP catalogue of the open data, read through the anonymous view of this very gateway.
-  const openData = anonymousQuery(server);
-  app.use(catalogRoute({ query: openData, titles, downloads: downloads(), publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
+  const anonymous = anonymousQuery(server);
+  // One read of the open data (seconds of anonymous operations, renewed every 5 minutes) for the catalogue and
+  // the OGC API's extents, on the hub's own open-data budget.
+  const openData = openDataCache(anonymous, { warn: (err, message) => loggerFor('gateway', log).warn({ err }, message) });
+  app.use(catalogRoute({ openData, titles, downloads: downloads(), publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
   // Exports and the OGC API: the same anonymous view, read for the client who asked (its budgets, its request id).
-  const openRouteOptions = { query: openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log };
+  const openRouteOptions = { query: anonymous, openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log };
   app.use(exportsRoute(openRouteOptions));
   app.use(ogcRoute(openRouteOptions));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));

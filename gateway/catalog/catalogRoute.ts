@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { loggerFor } from '../../lib/observability/logger.ts';
 import { requestIdOf } from '../../lib/http/requestId.ts';
-import type { AnonymousQuery } from './anonymousQuery.ts';
+import type { OpenDataReader } from './openDataCache.ts';
 import { catalogGraph, type Download } from './catalogGraph.ts';
 import { readCatalogWords } from './catalogWords.ts';
-import { readOpenData, type OpenData } from './readOpenData.ts';
+import type { OpenData } from './readOpenData.ts';
 import { CATALOG_FORMATS, serializeCatalog, type CatalogMediaType } from './serializeCatalog.ts';
 
 export interface CatalogRouteOptions {
-  /** Anonymous GraphQL operations against the gateway itself (anonymousQuery.ts): the catalogue's only source. */
-  query: AnonymousQuery;
+  /** The open data as anonymous GraphQL reads it (openDataCache.ts, shared with the OGC API): the catalogue's only source. */
+  openData: OpenDataReader;
   /** The producers' public names, by producer (the supergraph's titles). */
   titles: Map<string, string>;
   /** The exports and OGC collections each dataset is distributed as. @default none */
@@ -19,7 +19,7 @@ export interface CatalogRouteOptions {
   publicUrl?: string;
   /** Middleware run first on the catalogue's paths (CORS, load shedding). @default none */
   before?: RequestHandler[];
-  /** How long what the catalogue read stays fresh before it is read again (in the background), in ms. @default 300000 */
+  /** How long browsers and shared caches may keep the catalogue, in ms (the reader's freshness). @default 300000 */
   ttlMs?: number;
   log?: (line: string) => void;
 }
@@ -47,32 +47,18 @@ export function catalogRoute(options: CatalogRouteOptions): express.Router {
   const words = readCatalogWords();
   const ttlMs = options.ttlMs ?? 300_000;
   const log = loggerFor('gateway', options.log);
-  let current: { at: number; data: OpenData } | undefined;
-  let pending: Promise<OpenData> | undefined;
   let rendered = new Map<string, Rendered>();
+  let renderedFrom: OpenData | undefined;
   const firstSeen = new Map<string, string>();
-
-  // Stale while revalidating: once read, the catalogue answers at once; a read older than ttlMs is renewed in
-  // the background, and a failed renewal keeps the last good one (logged). Only the very first read is waited for.
-  const openData = (): Promise<OpenData> => {
-    if ((!current || Date.now() - current.at > ttlMs) && !pending) {
-      pending = readOpenData(options.query)
-        .then((data) => {
-          current = { at: Date.now(), data };
-          rendered = new Map();
-          return data;
-        })
-        .finally(() => {
-          pending = undefined;
-        });
-      if (current) pending.catch((error) => log.warn({ err: error }, 'the catalogue could not be renewed: the last one is served'));
-    }
-    return current ? Promise.resolve(current.data) : pending!;
-  };
 
   const render = async (base: string, mediaType: CatalogMediaType): Promise<Rendered> => {
     const key = `${mediaType} ${base}`;
-    const data = await openData();
+    const data = await options.openData();
+    // A new read of the data: every serialisation is built again from it.
+    if (data !== renderedFrom) {
+      rendered = new Map();
+      renderedFrom = data;
+    }
     const cached = rendered.get(key);
     if (cached) return cached;
     const body = await serializeCatalog(catalogGraph({ data, words, titles: options.titles, base, downloads: options.downloads }), mediaType);

@@ -32,7 +32,6 @@ import { checkParameters, crsOf, formatOf, itemsQueryOf, langOf, PARAMETERS, typ
 /** Open data: any cache may keep an answer a minute (a request with credentials is made private by privateWhenAuthorized). */
 const CACHE_CONTROL = 'public, max-age=60';
 /** The budget key the collections' extents are read under. */
-const FACTS_CLIENT = 'hub:ogc-extents';
 /** Margin around a collection's extent when a bbox is clipped to it: outlines are simplified, the extent too. */
 const EXTENT_MARGIN_DEGREES = 0.01;
 
@@ -66,11 +65,8 @@ const isLicence = (value: unknown): value is LicenceCode => value === 'ODBL' || 
 export function ogcRoute(options: OpenRouteOptions): express.Router {
   const words = readCatalogWords();
   const log = loggerFor('gateway', options.log);
-  // The extents are shared by every request and read a few times an hour: a budget of their own, so reading
-  // them never spends what the collections' own counts (charged to the hub's open-data budget) need.
-  const facts = collectionFacts((query, variables, asked) => options.query(query, variables, { ...asked, client: FACTS_CLIENT }), {
-    warn: (err, message) => log.warn({ err }, message),
-  });
+  // The extents are those the catalogue publishes, from the one read of the open data the routes share.
+  const facts = collectionFacts(options.openData);
   const collections = new Map(OGC_COLLECTIONS.map((c) => [c.id, c]));
 
   const baseOf = (req: Request) => (options.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');

@@ -19,7 +19,8 @@ afterEach(async () => {
 async function serveExports(query: AnonymousQuery, lines: string[] = []): Promise<string> {
   const app = express();
   app.use(requestId());
-  app.use(exportsRoute({ query, titles: new Map([['aprona', 'APRONA']]), clientOf: () => 'address:test', log: (line) => lines.push(line) }));
+  // Exports never read the catalogue's extents: a reader that says so if they ever did.
+  app.use(exportsRoute({ query, openData: () => Promise.reject(new Error('exports read no catalogue')), titles: new Map([['aprona', 'APRONA']]), clientOf: () => 'address:test', log: (line) => lines.push(line) }));
   server = await serveApp(app);
   return server.url.replace(/\/graphql$/, '');
 }
