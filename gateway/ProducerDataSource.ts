@@ -8,6 +8,9 @@ import { SubgraphFailure } from './SubgraphFailure.ts';
 import { loggerFor } from '../lib/observability/logger.ts';
 import { observeSubgraphFetch } from '../lib/observability/subgraphFetch.ts';
 import { injectTraceContext } from '../lib/observability/tracing.ts';
+import type { EntityCache } from './cache/EntityCache.ts';
+import type { FetchCachePolicy } from './cache/cachePolicy.ts';
+import { cachedFetch, type FetchResult } from './cache/cachedFetch.ts';
 
 /** At most this many PRODUCER_UNAVAILABLE errors per failed fetch: a list of 1,000 territories needs no 1,000 lines. */
 const MAX_ERRORS_PER_FETCH = 50;
@@ -23,6 +26,8 @@ export interface ProducerDataSourceOptions {
   fetcher: Fetcher;
   /** Where the gateway's log lines go: a failure's detail (URL, host, cause), under the request id. @default the process's log */
   log?: (line: string) => void;
+  /** The entity cache and the cache policy of each fetch (gateway/cache/): anonymous fetches of open fields only. */
+  cache?: { store: EntityCache; policyOf: (query: string) => FetchCachePolicy };
 }
 
 /** The response names a fetch asks for at its top level, or under `_entities`: what a failure leaves out. */
@@ -75,6 +80,23 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // GraphQLDataSourceRequestKind is not exported: its INCOMING_OPERATION value.
     if (options.kind !== ('incoming operation' as typeof options.kind)) return super.process(options);
+    const cache = this.options.cache;
+    const query = options.request.query;
+    // Only what an anonymous caller asked is shared through the cache: a request with a token neither reads nor
+    // fills it (whatever it selects), and a fetch selecting a restricted field is never cacheable (cachePolicy.ts).
+    if (cache?.store.enabled && query && !(options.context as GatewayContext).authorization) {
+      const policy = cache.policyOf(query);
+      if (policy.maxAgeSeconds > 0) {
+        return cachedFetch(cache.store, this.options.name, query, options.request.variables as Record<string, unknown> | undefined, policy, (variables) =>
+          this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
+        ) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
+      }
+    }
+    return this.fetchOnce(options);
+  }
+
+  /** One call to the subgraph, bounded by the deadline; a failure answers as the subgraph's fields being unavailable. */
+  private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     const observed = observeSubgraphFetch(this.options.name);
     try {

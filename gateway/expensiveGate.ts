@@ -57,9 +57,10 @@ class Slots {
 }
 
 function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'RATE_LIMITED', retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
-  });
+  // Apollo Server reads `http.headers` as a Map; typed loosely because GraphQL Yoga's types (a dev dependency of
+  // the peer benchmark) augment GraphQLErrorExtensions with a Record instead.
+  const extensions: Record<string, unknown> = { code: 'RATE_LIMITED', retryAfterSeconds, http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } };
+  return new GraphQLError(message, { extensions });
 }
 
 /**

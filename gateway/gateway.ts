@@ -3,7 +3,7 @@ import express from 'express';
 import { buildASTSchema, parse } from 'graphql';
 import fetch from 'node-fetch';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -24,10 +24,16 @@ import { catalogRoute } from './catalog/catalogRoute.ts';
 import { openDataCache } from './catalog/openDataCache.ts';
 import { exportsRoute } from './exports/exportsRoute.ts';
 import { ogcRoute } from './ogc/ogcRoute.ts';
+import { pagesRoute } from './pages/pagesRoute.ts';
 import { downloads } from './opendata/downloads.ts';
 import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
 import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
+import { EntityCache } from './cache/EntityCache.ts';
+import { fetchCachePolicies } from './cache/cachePolicy.ts';
+import { allListening, type ChangeSource } from './cache/changeSources.ts';
+import { readAccessPolicy } from '../lib/auth/policy.ts';
+import { entityCacheLookups } from '../lib/observability/metrics.ts';
 import { readiness } from './readiness.ts';
 import { costLimit } from '../lib/cost/costLimit.ts';
 import { DEFAULT_COST_BUDGET } from '../lib/cost/budget.ts';
@@ -66,6 +72,11 @@ export interface GatewayOptions {
   corsOrigins?: '*' | string[];
   /** The hub's public base URL, for the catalogue's URIs (TIGA_PUBLIC_URL). @default the request's scheme and host */
   publicUrl?: string;
+  /**
+   * Where committed writes to the producers' data are heard (lib/changes/): with them, the gateway keeps anonymous
+   * answers of open fields (gateway/cache/). One per distinct database. @default none: no entity cache
+   */
+  changes?: ChangeSource[];
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
@@ -106,7 +117,7 @@ function clientKey(req: express.Request, principal: Principal | undefined): stri
 }
 
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
-export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext> }> {
+export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext>; entityCache?: EntityCache }> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
   const log = options.log;
   const titles = new Map(subgraphsOf(supergraphSdl).map(({ name, title }) => [name, title]));
@@ -114,6 +125,10 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // metadata endpoints of AWS, GCP, Azure and Alibaba. Nothing here calls home: forced off, whatever the
   // environment says (test/protection/no-call-home.test.ts watches every socket the hub opens).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  const supergraphSchema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
+  const entityCache = options.changes?.length
+    ? { store: new EntityCache({ onLookup: (subgraph, kind, hit) => entityCacheLookups.inc({ subgraph, kind, result: hit ? 'hit' : 'miss' }) }), policyOf: fetchCachePolicies(supergraphSchema, readAccessPolicy(supergraphSchema)) }
+    : undefined;
   const apolloGateway = new ApolloGateway({
     supergraphSdl: prepareSupergraphForGateway(supergraphSdl),
     buildService: ({ name, url }) =>
@@ -124,6 +139,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
         fetcher: keepAliveFetch,
         timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
         log,
+        cache: entityCache,
       }),
   });
   const gateway = new AccessControlledGateway(apolloGateway, { supergraphSdl, mode: options.mode, audit: options.audit });
@@ -163,8 +179,11 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   });
   // The shared budget's Redis connection closes with the gateway.
   const closeShedding: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await shedding.close(); } }; } };
+  // The entity cache hears every committed write from the start; it stays off until every source listens.
+  const stopListening = entityCache && options.changes ? await allListening(options.changes, entityCache.store, (err, message) => loggerFor('gateway', log).warn({ err }, message)) : undefined;
+  const closeListeners: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await stopListening?.(); } }; } };
   // Priced on the supergraph, where composition keeps @cost, @listSize and @costFactor: before any plan or subgraph call.
-  const pricing = costLimit<GatewayContext>({ schema: buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }), budget: options.costBudget });
+  const pricing = costLimit<GatewayContext>({ schema: supergraphSchema, budget: options.costBudget });
   // Once priced: expensive requests spend a per-client cost budget and wait for a few hub-wide slots.
   const gate = expensiveGate({
     threshold: options.limits?.expensiveCost ?? 100,
@@ -181,7 +200,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ...noReporting()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, closeListeners, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...noReporting()],
     // Apollo's default follows NODE_ENV (off in production), which would break GraphiQL's docs and code
     // generators in a deployment: the open contract is public, so it is on unless configured off.
     introspection: options.introspection ?? true,
@@ -239,6 +258,8 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const openRouteOptions = { query: anonymous, openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log };
   app.use(exportsRoute(openRouteOptions));
   app.use(ogcRoute(openRouteOptions));
+  // The explorer pages: the data inventory, the map and the transparency dashboard, read through the same sources.
+  app.use(pagesRoute({ ...openRouteOptions, supergraphSdl }));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
-  return { app, server };
+  return { app, server, entityCache: entityCache?.store };
 }

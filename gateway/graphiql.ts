@@ -32,15 +32,19 @@ const DEFAULT_QUERY = `# TIGA — la santé en mouvements. Every producer, joine
 
 /**
  * GraphiQL's start-up, a file of its own rather than an inline <script>, so the page's CSP can be
- * `script-src 'self'`. A token in the URL's fragment (`#token=…`, never sent to a server) is sent as a bearer token.
+ * `script-src 'self'`. A token in the URL's fragment (`#token=…`, never sent to a server) is sent as a bearer token;
+ * a query there (`#query=…`, the data inventory's links) fills the editor. The fragment, not `?query=`: a GET
+ * with `query` is an operation the endpoint runs for clients that do not ask for HTML.
  */
 function startScript(endpoint: string): string {
   return `'use strict';
 (() => {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+  const query = fragment.get('query');
   const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, headers: token ? { authorization: 'Bearer ' + token } : {} });
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
+    React.createElement(GraphiQL, query ? { fetcher, query, defaultQuery: query } : { fetcher, defaultQuery: ${JSON.stringify(DEFAULT_QUERY)} }),
   );
 })();
 `;
@@ -51,6 +55,7 @@ const PAGE = `<!doctype html>
 <head>
   <meta charset="utf-8" />
   <title>TIGA data hub — GraphiQL</title>
+  <link rel="icon" href="data:," />
   <link rel="stylesheet" href="/graphiql/assets/graphiql.min.css" />
   <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>

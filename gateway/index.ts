@@ -6,6 +6,7 @@ import { claimPort } from '../lib/runtime/server.ts';
 import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { recordAccess } from '../lib/audit.ts';
 import { createGatewayApp, gatewaySettings } from './gateway.ts';
+import { changeSourcesOf } from '../lib/changes/changeSourcesOf.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 import { startObservability } from '../lib/observability/startObservability.ts';
 
@@ -26,6 +27,7 @@ runMain(async (lifecycle) => {
   const dbs = await openDatabases(config, plan, lifecycle, { lock });
   await migrateServices(dbs, []);
   const auditDb = dbs.of('audit');
+  const producerUrls = subgraphsOf(supergraphSdl).filter(({ name }) => name !== 'platform').map(({ name }) => config.service(name).databaseUrl);
   const subgraphUrls = Object.fromEntries(subgraphsOf(supergraphSdl).map(({ name, url }) => [name, config.service(name).url ?? url]));
   const { app, server: apollo } = await createGatewayApp({
     supergraphSdl,
@@ -33,6 +35,9 @@ runMain(async (lifecycle) => {
     verifier: await verifierFromConfig(config),
     ...gatewaySettings(config),
     audit: (entry) => recordAccess(auditDb.knex, entry),
+    // The producers' databases, listened to for committed writes (a producer on the embedded database has no URL to
+    // listen on from another process: then no entity cache).
+    changes: config.entityCache && producerUrls.every(Boolean) ? changeSourcesOf(producerUrls.map((url) => ({ url }))) : undefined,
   });
   lifecycle.onStop('gateway', () => apollo.stop());
   server.attach(app);

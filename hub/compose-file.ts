@@ -82,6 +82,8 @@ export function dockerCompose(producers: readonly ProducerDefinition[]): string 
       TIGA_INTROSPECTION: 'true',
       ...Object.fromEntries(producers.map((p) => [`${envPrefix(p.name)}_URL`, `http://${p.name}:${p.defaultPort}/graphql`])),
       AUDIT_DATABASE_URL: DATABASE_URL,
+      // Where the producers' data is: the gateway listens there for committed writes (its entity cache), and reads nothing.
+      DATABASE_URL,
     },
     ports: [`${GATEWAY_PORT}:${GATEWAY_PORT}`],
     volumes: [`${KEYS_MOUNT}:ro`],

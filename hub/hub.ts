@@ -4,6 +4,8 @@ import { verifierFromConfig } from '../lib/auth/setup.ts';
 import { recordAccess } from '../lib/audit.ts';
 import { Lifecycle } from '../lib/runtime/lifecycle.ts';
 import { createGatewayApp, gatewaySettings } from '../gateway/gateway.ts';
+import { changeSourcesOf } from '../lib/changes/changeSourcesOf.ts';
+import type { EntityCache } from '../gateway/cache/EntityCache.ts';
 import { PRODUCERS, PRODUCER_NAMES } from '../subgraphs/registry.ts';
 import type { SeedReport } from '../seeds/types.ts';
 import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
@@ -23,6 +25,8 @@ export interface Hub {
   subgraphs: Record<string, { url: string; db: Database }>;
   /** One subgraph's URL and database (throws for a name the registry does not hold). */
   subgraph(name: string): { url: string; db: Database };
+  /** The gateway's entity cache (gateway/cache/), when on. */
+  entityCache?: EntityCache;
   timings: { databaseMs: number; migrateMs: number; seedMs: number; startMs: number };
   seeded: SeedReport[];
   close(): Promise<void>;
@@ -51,11 +55,12 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
 
     // The gateway's audit records go where the platform subgraph (which serves them to auditors) reads.
     const auditDb = booted.dbs.of('platform');
-    const { app, server: apollo } = await createGatewayApp({
+    const { app, server: apollo, entityCache } = await createGatewayApp({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, { url }]) => [name, url])),
       verifier,
       ...gatewaySettings(config),
       audit: (entry) => recordAccess(auditDb.knex, entry),
+      changes: config.entityCache ? changeSourcesOf(PRODUCERS.map((producer) => booted.dbs.of(producer.name))) : undefined,
     });
     const gateway = booted.servers.gateway!;
     lifecycle.onStop('gateway', () => apollo.stop());
@@ -69,6 +74,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     schedulePulls(booted);
     return {
       gatewayUrl: gateway.url,
+      entityCache,
       subgraphs,
       subgraph: (name) => {
         const found = subgraphs[name];

@@ -98,6 +98,11 @@ export interface Config {
    * catalogue. @default undefined: the request's own scheme and host
    */
   publicUrl: string | undefined;
+  /**
+   * `TIGA_ENTITY_CACHE`: the gateway keeps anonymous answers of open fields (gateway/cache/), each dropped by the
+   * first committed write to its producer's data; `false` turns it off. @default true
+   */
+  entityCache: boolean;
   observability: ObservabilityConfig;
   auth: AuthConfig;
   /** A service's port, URL and database, from `<NAME>_PORT`, `<NAME>_URL`, `<NAME>_DATABASE_URL`. */
@@ -224,6 +229,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     introspection: booleanFrom(env, 'TIGA_INTROSPECTION') ?? true,
     corsOrigins: corsOriginsFrom(env.TIGA_CORS_ORIGINS),
     publicUrl: publicUrlFrom(env.TIGA_PUBLIC_URL),
+    entityCache: booleanFrom(env, 'TIGA_ENTITY_CACHE') ?? true,
     observability: observabilityFrom(env),
     auth: {
       jwks: env.TIGA_JWKS || undefined,

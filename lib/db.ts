@@ -12,6 +12,10 @@ export interface Database {
   knex: Knex;
   engine: Engine;
   close(): Promise<void>;
+  /** A real server's connection string: listeners open a session of their own on it (LISTEN needs one). */
+  url?: string;
+  /** The embedded database's one session: listeners subscribe on it in process. */
+  pglite?: PGlite;
 }
 
 const PG_DATE = 1082;
@@ -33,7 +37,7 @@ export function openPostgres(url: string, poolMax = 10, statementTimeoutMs = 0):
   // instead of holding the pool. Migrations and ingests lift it for their own transactions (liftStatementTimeout).
   const connection = statementTimeoutMs > 0 ? { connectionString: url, statement_timeout: statementTimeoutMs } : url;
   const knex = knexFactory({ client: 'pg', connection, pool: { min: 0, max: poolMax } });
-  return { knex, engine: 'postgres', close: () => knex.destroy() };
+  return { knex, engine: 'postgres', close: () => knex.destroy(), url };
 }
 
 /**
@@ -65,7 +69,7 @@ export async function openEmbedded(dir: string): Promise<Database> {
     dialect: 'postgres',
     connection: () => ({ pglite }) as object,
   } as Knex.Config);
-  return { knex, engine: 'pglite', close: () => knex.destroy() };
+  return { knex, engine: 'pglite', close: () => knex.destroy(), pglite };
 }
 
 /** `DATABASE_URL` set: real PostgreSQL; otherwise the embedded database in `embeddedDir`. */

@@ -1,6 +1,6 @@
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
@@ -117,6 +117,9 @@ export async function createSubgraphApp(
     schema,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // The SDL's @cacheControl hints are the gateway's entity cache's business (gateway/cache/): no Cache-Control
+      // header from here, and no hint computed per request.
+      ApolloServerPluginCacheControlDisabled(),
       // Apollo's landing page loads from Apollo's CDN, and a subgraph is no place to explore the schema.
       ApolloServerPluginLandingPageDisabled(),
       // Nothing here calls home, even with an APOLLO_KEY in the environment.

@@ -1,27 +1,9 @@
+import { escapeHtml, html, Html } from '../../lib/http/html.ts';
 import type { OpenCollection, OpenFeature, PropertyValue } from '../opendata/openCollection.ts';
 import { CONFORMANCE, href, type CollectionDocument, type DocumentContext, type Link } from './ogcDocuments.ts';
 import { TEXTS } from './ogcTexts.ts';
 
-/** Text for HTML content and attribute values: nothing the data holds can become markup. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** Tagged template whose interpolations are escaped, but those already rendered (`Html`). */
-class Html {
-  constructor(readonly text: string) {}
-  toString() {
-    return this.text;
-  }
-}
-function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
-  let out = strings[0]!;
-  values.forEach((value, i) => {
-    const rendered = Array.isArray(value) ? value.map((v) => (v instanceof Html ? v.text : escapeHtml(v))).join('') : value instanceof Html ? value.text : value === undefined || value === null || value === false ? '' : escapeHtml(value);
-    out += rendered + strings[i + 1]!;
-  });
-  return new Html(out);
-}
+export { escapeHtml };
 
 /** One stylesheet, inline: the pages load nothing from anywhere (no CDN, no font, no script). */
 const STYLE = `body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:72rem;padding:1rem;color:#1a1a1a;background:#fff}

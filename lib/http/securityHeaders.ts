@@ -23,6 +23,16 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /**
+ * The CSP of a page that needs a little more than the default: the map explorer lets MapLibre start its workers
+ * (`worker-src 'self' blob:`). Everything else stays as strict as above. Set after securityHeaders(), it replaces
+ * that response's header.
+ */
+export function pageContentSecurityPolicy(extra: Partial<Record<string, string[]>>): RequestHandler {
+  const directives = { ...CONTENT_SECURITY_POLICY, ...extra } as Record<string, string[]>;
+  return helmet.contentSecurityPolicy({ useDefaults: false, directives });
+}
+
+/**
  * helmet's headers on every response of the gateway and the subgraphs: the CSP above, `nosniff`,
  * `Referrer-Policy: no-referrer`, framing refused, and no `X-Powered-By`.
  */

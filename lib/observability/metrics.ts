@@ -61,6 +61,13 @@ export const subgraphFetchFailures = new Counter({
   registers: [registry],
 });
 
+export const entityCacheLookups = new Counter({
+  name: 'tiga_gateway_cache_lookups_total',
+  help: "The gateway's entity cache: lookups of open subgraph answers, by subgraph, kind (entity: one _entities representation; root: a root fetch) and result (hit, miss).",
+  labelNames: ['subgraph', 'kind', 'result'] as const,
+  registers: [registry],
+});
+
 const rateLimited = new Counter({
   name: 'tiga_rate_limited_requests_total',
   help: 'Requests refused with 429 by the load shedding, by reason.',

@@ -98,4 +98,31 @@ describe('the open-data routes serve the anonymous view, whatever token is sent'
     console.log(`open routes: ${routes.length} routes × ${Object.keys(tokens).length + 1} callers, ${restrictedNames.length} restricted names, ${secrets.length} restricted values looked for`);
     expect(problems).toEqual([]);
   });
+
+  it('the explorer pages and their data too: a token changes nothing, and no restricted value is shown', async () => {
+    const pages = ['/data', '/data?lang=en&access=restricted', '/map', '/map?lang=en', '/transparence', '/transparence?lang=en', '/pages/map/territories.geojson?kind=COMMUNE&zoom=8', '/pages/map/territories.geojson?kind=IRIS&zoom=13'];
+    const { data } = await gatewayQuery('{ territory(code: "67482") { health { indicator period } } }');
+    const health = data.territory.health[0];
+    pages.push('/pages/map/values.json?layer=atmo&date=2025-01-02', '/pages/map/values.json?layer=stations&date=2025-01-02', '/pages/map/values.json?layer=sensors&date=2025-01-02');
+    pages.push('/pages/map/values.json?layer=groundwater', '/pages/map/values.json?layer=urban&indicator=greenSpaceShare', `/pages/map/values.json?layer=health&indicator=${health.indicator}&period=${health.period}&level=COMMUNE`);
+    // A value the SDL itself quotes as an example (the pseudonym "citizen-007") is documentation the inventory shows.
+    const sdl = readSupergraph();
+    const problems: string[] = [];
+    for (const route of pages) {
+      const anonymous = await fetch(`${base}${route}`, { headers: { accept: 'text/html,application/json', 'accept-language': 'fr' } });
+      const text = await anonymous.text();
+      if (anonymous.status !== 200) problems.push(`${route}: ${anonymous.status} anonymous`);
+      // The inventory names the restricted fields (with their scope and legal basis) by design; no page shows a value.
+      if (!route.startsWith('/data')) {
+        for (const name of restrictedNames) if (new RegExp(`"${name}"\\s*:`).test(text)) problems.push(`${route}: restricted field name "${name}" appears`);
+      }
+      for (const secret of secrets) if (text.includes(secret) && !sdl.includes(secret)) problems.push(`${route}: a restricted value appears`);
+      for (const [role, headers] of Object.entries(tokens)) {
+        const response = await fetch(`${base}${route}`, { headers: { ...headers, accept: 'text/html,application/json', 'accept-language': 'fr' } });
+        if (response.status !== anonymous.status || (await response.text()) !== text) problems.push(`${route}: differs for the ${role} token`);
+        if (!/private|no-store/.test(response.headers.get('cache-control') ?? '')) problems.push(`${route}: cacheable by shared caches with a ${role} token`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

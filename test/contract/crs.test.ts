@@ -157,6 +157,8 @@ describe('a GIS user asks for geometries in Lambert-93 or CC48, anonymously', ()
   it('projects a whole list in one statement per CRS, and asks nothing more for WGS84', async () => {
     const hub = await testHub();
     const statements = async (query: string) => {
+      // From a cold entity cache: what the subgraphs do when asked.
+      hub.entityCache?.clear();
       const counters = ['atmo', 'aprona'].map((name) => countStatements(hub.subgraph(name).db.knex));
       const { errors } = await gatewayQuery(query);
       counters.forEach((counter) => counter.stop());

@@ -1,5 +1,6 @@
 import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
 import * as unnameUploaders from './002_unname_uploaders.ts';
+import * as changeNotices from './003_change_notices.ts';
 
-export const migrations: Migration[] = [init, unnameUploaders];
+export const migrations: Migration[] = [init, unnameUploaders, changeNotices];

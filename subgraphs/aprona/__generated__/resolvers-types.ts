@@ -510,8 +510,6 @@ export type ResolversTypes = {
   Territory: ResolverTypeWrapper<TerritoryKey>;
   Area: ResolverTypeWrapper<AreaRepresentation>;
   GroundwaterPoint: ResolverTypeWrapper<PointRow>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   GroundwaterLocationPrecision: GroundwaterLocationPrecision;
   Aquifer: ResolverTypeWrapper<Aquifer>;
@@ -531,6 +529,8 @@ export type ResolversTypes = {
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   SkippedRows: ResolverTypeWrapper<SkippedRows>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -542,8 +542,6 @@ export type ResolversParentTypes = {
   Territory: TerritoryKey;
   Area: AreaRepresentation;
   GroundwaterPoint: PointRow;
-  String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
   Aquifer: Aquifer;
   GroundwaterParameter: ParameterRow;
@@ -559,7 +557,22 @@ export type ResolversParentTypes = {
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
   SkippedRows: SkippedRows;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LegalBasisDirectiveArgs = {
+  basis: Scalars['String']['input'];
+  reference: Scalars['String']['input'];
+};
+
+export type LegalBasisDirectiveResolver<Result, Parent, ContextType = Context, Args = LegalBasisDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
@@ -716,3 +729,7 @@ export type Resolvers<ContextType = Context> = {
   SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  legalBasis?: LegalBasisDirectiveResolver<any, any, ContextType>;
+};

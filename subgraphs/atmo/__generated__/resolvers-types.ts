@@ -534,8 +534,8 @@ export type ResolversTypes = {
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   SkippedRows: ResolverTypeWrapper<SkippedRows>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -559,9 +559,22 @@ export type ResolversParentTypes = {
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
   SkippedRows: SkippedRows;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LegalBasisDirectiveArgs = {
+  basis: Scalars['String']['input'];
+  reference: Scalars['String']['input'];
+};
+
+export type LegalBasisDirectiveResolver<Result, Parent, ContextType = Context, Args = LegalBasisDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CostFactorDirectiveArgs = {
   days?: Maybe<Array<Scalars['String']['input']>>;
@@ -713,5 +726,7 @@ export type Resolvers<ContextType = Context> = {
 };
 
 export type DirectiveResolvers<ContextType = Context> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  legalBasis?: LegalBasisDirectiveResolver<any, any, ContextType>;
   costFactor?: CostFactorDirectiveResolver<any, any, ContextType>;
 };

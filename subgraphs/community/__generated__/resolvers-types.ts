@@ -937,8 +937,6 @@ export type ResolversTypes = {
   CoordinateReferenceSystem: CoordinateReferenceSystem;
   AreaSelector: ResolverTypeWrapper<Scalars['AreaSelector']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -975,6 +973,8 @@ export type ResolversTypes = {
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   SkippedRows: ResolverTypeWrapper<SkippedRows>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -982,8 +982,6 @@ export type ResolversParentTypes = {
   GeoJSON: Scalars['GeoJSON']['output'];
   AreaSelector: Scalars['AreaSelector']['output'];
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
@@ -1016,7 +1014,22 @@ export type ResolversParentTypes = {
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
   SkippedRows: SkippedRows;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LegalBasisDirectiveArgs = {
+  basis: Scalars['String']['input'];
+  reference: Scalars['String']['input'];
+};
+
+export type LegalBasisDirectiveResolver<Result, Parent, ContextType = Context, Args = LegalBasisDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
@@ -1303,3 +1316,7 @@ export type Resolvers<ContextType = Context> = {
   SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  legalBasis?: LegalBasisDirectiveResolver<any, any, ContextType>;
+};

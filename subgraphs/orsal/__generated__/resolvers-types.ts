@@ -366,19 +366,19 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Territory: ResolverTypeWrapper<TerritoryKey>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   HealthIndicator: ResolverTypeWrapper<IndicatorRow>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   HealthConfidenceInterval: ResolverTypeWrapper<HealthConfidenceInterval>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HealthValue: ResolverTypeWrapper<HealthValue>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   HealthTerritoryLevel: HealthTerritoryLevel;
   HealthRecord: ResolverTypeWrapper<HealthRecord>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   IngestReport: ResolverTypeWrapper<IngestReport>;
   RejectedRow: ResolverTypeWrapper<RejectedRow>;
   SkippedRows: ResolverTypeWrapper<SkippedRows>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -388,19 +388,32 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Territory: TerritoryKey;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   HealthIndicator: IndicatorRow;
   Boolean: Scalars['Boolean']['output'];
   HealthConfidenceInterval: HealthConfidenceInterval;
   Float: Scalars['Float']['output'];
   HealthValue: HealthValue;
-  Int: Scalars['Int']['output'];
   HealthRecord: HealthRecord;
   Mutation: Record<PropertyKey, never>;
   IngestReport: IngestReport;
   RejectedRow: RejectedRow;
   SkippedRows: SkippedRows;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LegalBasisDirectiveArgs = {
+  basis: Scalars['String']['input'];
+  reference: Scalars['String']['input'];
+};
+
+export type LegalBasisDirectiveResolver<Result, Parent, ContextType = Context, Args = LegalBasisDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface GeoJsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['GeoJSON'], any> {
   name: 'GeoJSON';
@@ -514,3 +527,7 @@ export type Resolvers<ContextType = Context> = {
   SkippedRows?: SkippedRowsResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+  legalBasis?: LegalBasisDirectiveResolver<any, any, ContextType>;
+};

@@ -260,7 +260,6 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IngestRunConnection: ResolverTypeWrapper<Omit<IngestRunConnection, 'edges'> & { edges: Array<ResolversTypes['IngestRunEdge']> }>;
   IngestRunEdge: ResolverTypeWrapper<Omit<IngestRunEdge, 'node'> & { node: ResolversTypes['IngestRun'] }>;
@@ -274,12 +273,12 @@ export type ResolversTypes = {
   AccessedField: ResolverTypeWrapper<AccessedField>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   IngestRunConnection: Omit<IngestRunConnection, 'edges'> & { edges: Array<ResolversParentTypes['IngestRunEdge']> };
   IngestRunEdge: Omit<IngestRunEdge, 'node'> & { node: ResolversParentTypes['IngestRun'] };
@@ -291,7 +290,15 @@ export type ResolversParentTypes = {
   AccessedField: AccessedField;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type LegalBasisDirectiveArgs = {
+  basis: Scalars['String']['input'];
+  reference: Scalars['String']['input'];
+};
+
+export type LegalBasisDirectiveResolver<Result, Parent, ContextType = Context, Args = LegalBasisDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   accessLog?: Resolver<Maybe<ResolversTypes['AccessLogConnection']>, ParentType, ContextType, Partial<QueryAccessLogArgs>>;
@@ -373,3 +380,6 @@ export type Resolvers<ContextType = Context> = {
   PageInfo?: PageInfoResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  legalBasis?: LegalBasisDirectiveResolver<any, any, ContextType>;
+};

@@ -1,0 +1,99 @@
+import { LRUCache } from 'lru-cache';
+import type { ChangeListener } from '../../lib/changes/listenForChanges.ts';
+import type { ChangeNotice } from '../../lib/changes/changeNotices.ts';
+
+interface Entry {
+  value: unknown;
+  /** The subgraph's generation when the fetch that produced it started. */
+  generation: number;
+}
+
+export interface EntityCacheOptions {
+  /** Entries kept at most (least recently used dropped first). @default 100,000 */
+  maxEntries?: number;
+  /** The producer whose data a schema holds: a producer's schema is its name. */
+  subgraphOfSchema?: (schema: string) => string | undefined;
+  /** Counts each lookup (hit or miss) by subgraph and kind, for the metrics. */
+  onLookup?: (subgraph: string, kind: 'entity' | 'root', hit: boolean) => void;
+}
+
+/**
+ * The gateway's cache of open subgraph answers: `_entities` results per representation and root fetches, for
+ * anonymous requests only. It is never stale: each subgraph has a generation, bumped by every committed write to
+ * its producer's tables (announced by the writing transaction itself, lib/changes/); an entry is served only if
+ * its subgraph's generation has not moved since the fetch that produced it *started*, so an answer read before
+ * a write — even one that arrives after the write's notice — is never kept. While notices cannot be heard (the
+ * listening session dropped, or not yet open) the cache is off and empty.
+ */
+export class EntityCache implements ChangeListener {
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly generations = new Map<string, number>();
+  private readonly subgraphOfSchema: (schema: string) => string | undefined;
+  private listening = false;
+  readonly counts = { hits: 0, misses: 0, invalidations: 0, gaps: 0 };
+
+  constructor(private readonly options: EntityCacheOptions = {}) {
+    this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 100_000, ttlAutopurge: false });
+    this.subgraphOfSchema = options.subgraphOfSchema ?? ((schema) => schema);
+  }
+
+  /** On while every committed write is heard. */
+  get enabled(): boolean {
+    return this.listening;
+  }
+
+  /** The subgraph's generation: read before a fetch starts, given back to `set`. */
+  generation(subgraph: string): number {
+    return this.generations.get(subgraph) ?? 0;
+  }
+
+  get(subgraph: string, kind: 'entity' | 'root', key: string): unknown {
+    if (!this.listening) return undefined;
+    const entry = this.entries.get(`${subgraph}\u0000${key}`);
+    const hit = entry !== undefined && entry.generation === this.generation(subgraph);
+    if (hit) this.counts.hits++;
+    else this.counts.misses++;
+    this.options.onLookup?.(subgraph, kind, hit);
+    return hit ? entry.value : undefined;
+  }
+
+  /** Keeps `value` for `ttlMs`, unless the subgraph's data changed since `generation` (the fetch's start). */
+  set(subgraph: string, key: string, value: unknown, ttlMs: number, generation: number): void {
+    if (!this.listening || ttlMs <= 0 || generation !== this.generation(subgraph)) return;
+    this.entries.set(`${subgraph}\u0000${key}`, { value, generation }, { ttl: ttlMs });
+  }
+
+  /** Everything `subgraph` served before now is forgotten. */
+  invalidate(subgraph: string): void {
+    this.generations.set(subgraph, this.generation(subgraph) + 1);
+    this.counts.invalidations++;
+  }
+
+  onChange(notice: ChangeNotice): void {
+    const subgraph = this.subgraphOfSchema(notice.schema);
+    if (subgraph) this.invalidate(subgraph);
+  }
+
+  onGap(): void {
+    this.listening = false;
+    this.counts.gaps++;
+    for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
+    this.entries.clear();
+  }
+
+  onListening(): void {
+    // Whatever was cached before the session (re)opened may predate a write nobody heard.
+    this.entries.clear();
+    for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
+    this.listening = true;
+  }
+
+  /** Forgets every kept answer (tests that count a subgraph's work start from a cold cache). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

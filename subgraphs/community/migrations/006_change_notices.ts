@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import { installChangeNotices, removeChangeNotices } from '../../../lib/changes/changeNotices.ts';
+
+export const name = '006_change_notices';
+
+/*
+ * Every write to community's tables announces itself on the `tiga_changes` channel when its transaction commits
+ * (lib/changes/changeNotices.ts): the gateway's entity cache drops what community served before the write, whoever wrote.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await installChangeNotices(knex, 'community');
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await removeChangeNotices(knex, 'community');
+}
