@@ -33,6 +33,10 @@ export function parseInstantRange(from: string, to: string): { from: Date; to: D
   const end = new Date(to);
   if (Number.isNaN(start.getTime())) throw badUserInput(`from is not an ISO 8601 date-time: "${from}"`, { argument: 'from' });
   if (Number.isNaN(end.getTime())) throw badUserInput(`to is not an ISO 8601 date-time: "${to}"`, { argument: 'to' });
+  // JavaScript reads expanded years ("-000001-12-30T…", "+275760-…") that PostgreSQL does not: four-digit years only.
+  for (const [name, value, date] of [['from', from, start], ['to', to, end]] as const) {
+    if (date.getUTCFullYear() < 1000 || date.getUTCFullYear() > 9999) throw badUserInput(`${name} must be a date-time between the years 1000 and 9999: "${value}"`, { argument: name });
+  }
   if (start > end) throw badUserInput(`from (${from}) is after to (${to}): the range is reversed`, { argument: 'from' });
   return { from: start, to: end };
 }

@@ -4,6 +4,8 @@ import { badUserInput, notFound } from '../../lib/errors.ts';
 import { datasetRequest, insertDatasetRequest, insertVote, updateRequestStatus, type DatasetRequestRecord } from './datasource.ts';
 
 /** The users' committee's dataset requests: the rules between resolvers and the datasource. */
+const MAX_DESCRIPTION = 4000;
+
 const subject = (p: Principal) => (p.kind === 'user' ? p.subject : 'unknown');
 
 async function found(knex: Knex, id: string): Promise<DatasetRequestRecord> {
@@ -14,6 +16,8 @@ async function found(knex: Knex, id: string): Promise<DatasetRequestRecord> {
 
 export async function request(knex: Knex, title: string, description: string, p: Principal): Promise<DatasetRequestRecord> {
   if (title.trim().length < 1 || title.trim().length > 200) throw badUserInput('title must be 1..200 characters', { argument: 'title' });
+  // Published at once on the public list (/transparence): a bounded text, so no caller can bloat every reader's page.
+  if (description.trim().length < 1 || description.trim().length > MAX_DESCRIPTION) throw badUserInput(`description must be 1..${MAX_DESCRIPTION.toLocaleString('en')} characters`, { argument: 'description' });
   return found(knex, await insertDatasetRequest(knex, title.trim(), description.trim(), subject(p)));
 }
 

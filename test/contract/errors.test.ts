@@ -29,6 +29,8 @@ describe('a developer who sends bad input is told what is wrong', () => {
       message: expect.stringContaining('reversed'),
     });
     expect(await errorOf('{ territory(code: "67482") { airQuality(from: "2025-02-30", to: "2025-03-01") { date } } }')).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // An expanded year JavaScript reads and PostgreSQL does not: refused as input, not an internal error.
+    expect(await errorOf('{ airStations { measurements(from: "-000001-12-30T00:00:01.000Z", to: "2025-01-01T00:00:00Z", first: 1) { edges { node { time } } } } }')).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('1000 and 9999') });
   });
 
   it('BAD_USER_INPUT with a reason for invalid or oversized geometry', async () => {

@@ -18,9 +18,14 @@ type Client = { client: string; requestId: string };
 type Params = Record<string, unknown>;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A calendar day that exists (Date.parse takes 2025-02-30 for 2 March) in years 1000–9999: the window of latest
+ * values starts two days earlier, and a year before 0001 would be written `-000001-…`, which no producer reads.
+ */
 function day(value: unknown, name = 'date'): string {
-  if (typeof value !== 'string' || !DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new MapParameterError(`${name} must be a day, YYYY-MM-DD`);
-  return value;
+  const time = typeof value === 'string' && DAY.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value || (value as string) < '1000-01-01') throw new MapParameterError(`${name} must be a day, YYYY-MM-DD`);
+  return value as string;
 }
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new MapParameterError(`${name} must be one of ${allowed.join(', ')}`);

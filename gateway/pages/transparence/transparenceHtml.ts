@@ -26,7 +26,8 @@ function formatNumber(value: number, w: TransparenceWords): string {
 }
 
 function unitLabel(unit: string, w: TransparenceWords): string {
-  return w.units[unit] ?? unit;
+  // An own word only: a unit named `constructor` or `toString` is the data's text, not Object's method.
+  return Object.hasOwn(w.units, unit) ? w.units[unit]! : unit;
 }
 
 /** A value with its unit, as a sentence says it ("87,1 %", "24 jours"); counts need none. */

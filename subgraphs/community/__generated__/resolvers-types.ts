@@ -201,7 +201,7 @@ export type Mutation = {
    * unless `partial`. Restricted: needs scope producer:community or community:contribute.
    */
   ingestCommunity: IngestReport;
-  /** Asks the collectivity to publish a dataset (title 1..200 characters). Starts RECEIVED. Needs an authenticated caller. */
+  /** Asks the collectivity to publish a dataset (title 1..200 characters, description 1..4,000). Starts RECEIVED. Needs an authenticated caller. */
   requestDataset: DatasetRequest;
   /**
    * Votes for someone else's dataset request: one vote per user, a second vote changes nothing. Voting for
