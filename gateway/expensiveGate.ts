@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { costLimitExceeded } from '../lib/errors.ts';
@@ -26,6 +26,12 @@ export interface ExpensiveGateOptions {
   /** Shares the per-client cost budgets between gateways (loadShedding's connection). */
   redis?: Redis;
   onRefused?: (reason: 'cost' | 'expensive' | 'hub') => void;
+  /**
+   * The actual cost of an answer (lib/cost/actualCost.ts). An expensive request spends its estimate up front;
+   * once answered, what the estimate exceeded the actual cost by is given back to its client's and the hub's
+   * budgets: a client pays for the 33 communes it got, not for the 1,000 a list may hold. @default none: the estimate stays spent
+   */
+  actualCost?: (answer: { document: DocumentNode; operationName: string | null | undefined; variables: Record<string, unknown> | undefined; data: unknown }) => number;
 }
 
 /** A counting semaphore whose waiters give up after a deadline, first come first served. */
@@ -132,6 +138,8 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
     async requestDidStart() {
       let held: string | undefined;
       let slot = false;
+      // What this request spent from its client's budget and the hub's, to give back what it did not use.
+      let spent: { client: string; own: number; hub: number } | undefined;
       return {
         async didResolveOperation({ contextValue, request }) {
           const cost = contextValue.cost ?? 0;
@@ -141,6 +149,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
           const client = contextValue.client ?? 'unknown';
           try {
             await budget.consume(client, Math.min(cost, options.costPerMinute));
+            spent = { client, own: Math.min(cost, options.costPerMinute), hub: 0 };
           } catch (rejection) {
             if (!(rejection instanceof RateLimiterRes)) throw rejection;
             options.onRefused?.('cost');
@@ -155,6 +164,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
           // cached for minutes) have their client budget; what any caller triggers spends the hub's as well.
           if (!client.startsWith('hub:')) try {
             await hubBudget.consume('hub', Math.min(cost, options.hubCostPerMinute));
+            if (spent) spent.hub = Math.min(cost, options.hubCostPerMinute);
           } catch (rejection) {
             if (!(rejection instanceof RateLimiterRes)) throw rejection;
             options.onRefused?.('hub');
@@ -179,7 +189,17 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
           // Priced, then refused (over the budget): remembered like any price.
           if (contextValue.cost !== undefined && contextValue.cost > options.budget) remember(priceKey(request), contextValue.cost);
         },
-        async willSendResponse() {
+        async willSendResponse({ response, document, operationName, request }) {
+          if (spent) {
+            // Refused here before it ran: nothing was done, all is given back. Answered with errors (a producer late,
+            // a statement cancelled), the work may have been done all the same: the estimate stays spent.
+            const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+            const actual = !slot ? 0 : result?.data && !result.errors?.length && document && options.actualCost ? options.actualCost({ document, operationName, variables: request.variables, data: result.data }) : Infinity;
+            const { client, own, hub } = spent;
+            spent = undefined;
+            if (own > actual) await budget.reward(client, own - Math.max(0, actual)).catch(() => {});
+            if (hub > actual) await hubBudget.reward('hub', hub - Math.max(0, actual)).catch(() => {});
+          }
           if (slot) slots.release();
           slot = false;
           if (held !== undefined) {

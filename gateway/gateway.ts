@@ -36,6 +36,8 @@ import { readAccessPolicy } from '../lib/auth/policy.ts';
 import { entityCacheLookups } from '../lib/observability/metrics.ts';
 import { readiness } from './readiness.ts';
 import { costLimit } from '../lib/cost/costLimit.ts';
+import { actualCost } from '../lib/cost/actualCost.ts';
+import { readCostPolicy } from '../lib/cost/costPolicy.ts';
 import { DEFAULT_COST_BUDGET } from '../lib/cost/budget.ts';
 import { QUERY_LIMITS } from '../lib/queryLimits.ts';
 import { loggerFor } from '../lib/observability/logger.ts';
@@ -184,6 +186,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const closeListeners: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await stopListening?.(); } }; } };
   // Priced on the supergraph, where composition keeps @cost, @listSize and @costFactor: before any plan or subgraph call.
   const pricing = costLimit<GatewayContext>({ schema: supergraphSchema, budget: options.costBudget });
+  const costPolicy = readCostPolicy(supergraphSchema);
   // Once priced: expensive requests spend a per-client cost budget and wait for a few hub-wide slots.
   const gate = expensiveGate({
     threshold: options.limits?.expensiveCost ?? 100,
@@ -195,6 +198,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     budget: options.costBudget ?? DEFAULT_COST_BUDGET,
     redis: shedding.redis,
     onRefused: countRateLimited,
+    actualCost: (answer) => actualCost({ schema: supergraphSchema, policy: costPolicy, ...answer }),
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,

@@ -53,7 +53,7 @@ function selectedOperation(document: DocumentNode, operationName: string | null 
 }
 
 /** `@skip(if: true)` and `@include(if: false)` remove a selection: it costs nothing. */
-function skipped(directives: readonly DirectiveNode[] | undefined, variables: Variables): boolean {
+export function skipped(directives: readonly DirectiveNode[] | undefined, variables: Variables): boolean {
   for (const directive of directives ?? []) {
     const condition = directive.arguments?.find((a) => a.name.value === 'if');
     if (!condition) continue;
@@ -65,7 +65,7 @@ function skipped(directives: readonly DirectiveNode[] | undefined, variables: Va
 }
 
 /** The arguments of a field as given (variables resolved), over their declared defaults. */
-function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Variables): Record<string, unknown> {
+export function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Variables): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const arg of field.args) if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
   for (const arg of node.arguments ?? []) {
@@ -76,7 +76,7 @@ function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, var
 }
 
 /** The value at a dotted path of the arguments (`select.polygon`). */
-function at(values: Record<string, unknown>, path: string): unknown {
+export function at(values: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), values);
 }
 

@@ -12,6 +12,7 @@ import { readSupergraph } from '../../gateway/supergraph.ts';
 import { DEFAULT_COST_BUDGET } from '../../lib/cost/budget.ts';
 import { readCostPolicy, type CostPolicy } from '../../lib/cost/costPolicy.ts';
 import { operationCost } from '../../lib/cost/operationCost.ts';
+import { actualCost } from '../../lib/cost/actualCost.ts';
 import { GATEWAY_MIX } from '../../bench/queries.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { postJson } from './http.ts';
@@ -165,6 +166,21 @@ describe('the cost model declared in the SDL', () => {
     expect(cost(page('$n'), { n: 500 })).toBe(3 + 2 * 500);
     // Without `first`, the page has its default size (100).
     expect(cost(page('$n'))).toBe(3 + 2 * 100);
+  });
+
+  it('counts an answer\'s actual cost over what it holds: a list its items, not its assumed size', () => {
+    const dashboard = '{ territories(kind: COMMUNE, in: "246700488") { code airQuality(from: "2025-01-01", to: "2025-01-01") { index } } }';
+    const data = { territories: Array.from({ length: 33 }, (_, i) => ({ code: String(67000 + i), airQuality: i === 0 ? [] : [{ index: 2 }] })) };
+    expect(cost(dashboard)).toBe(1000 * (1 + 1));
+    // 33 territories, 32 of them with one index.
+    expect(actualCost({ schema, policy, document: parse(dashboard), data })).toBe(33 + 32);
+    // Aliases, fragments and @skip are read as the estimate reads them; nulls cost nothing.
+    const aliased = 'query($s: Boolean!) { a: territory(code: "67482") { ...t } b: territory(code: "67001") { ...t } c: territory(code: "67043") @skip(if: $s) { code } } fragment t on Territory { code urban { greenSpaceShare } }';
+    expect(actualCost({ schema, policy, document: parse(aliased), variables: { s: true }, data: { a: { code: '67482', urban: { greenSpaceShare: 1 } }, b: null } })).toBe(2);
+    // A polygon keeps its vertex units: PostGIS's work grows with them, whatever the answer holds.
+    const ring = Array.from({ length: 129 }, (_, i) => [7.7 + 0.01 * Math.cos((i * 2 * Math.PI) / 128), 48.58 + 0.01 * Math.sin((i * 2 * Math.PI) / 128)]);
+    const area = 'query($p: GeoJSON!) { area(select: { polygon: $p }) { territories { code } } }';
+    expect(actualCost({ schema, policy, document: parse(area), variables: { p: { type: 'Polygon', coordinates: [ring] } }, data: { area: { territories: [{ code: '67482' }] } } })).toBe(3 * (1 + 1));
   });
 
   it('multiplies a daily series by the days of its range', () => {

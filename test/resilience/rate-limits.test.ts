@@ -241,6 +241,28 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
     });
   });
 
+  it('an expensive request is charged what its answer actually holds: a dashboard of 33 communes, priced for 1,000, spends 66', async () => {
+    // Estimated 2,000 (a list of territories may hold 1,000), answered with 33 communes and their day's index.
+    const DASHBOARD = '{ territories(kind: COMMUNE, in: "246700488") { code airQuality(from: "2025-01-02", to: "2025-01-02") { index } } }';
+    const url = await gateway({ limits: { perSecond: 100, burst: 100, concurrent: 100, expensiveCost: 100, expensiveSlots: 10, expensivePerClient: 10, expensiveWaitMs: 2000, costPerMinute: 5000, hubCostPerMinute: 1e12 } });
+    const client = randomClient();
+    // Charged the estimate, the third would be refused (3 × 2,000 > 5,000): charged 66 each, ten pass.
+    for (let i = 0; i < 10; i++) {
+      const answer = await post(url, client, DASHBOARD);
+      expect(answer.status, JSON.stringify(answer.body.errors)).toBe(200);
+      expect(answer.body.data.territories).toHaveLength(33);
+    }
+    // A big answer keeps what it spent: a year of every commune's indices (68 × 366 of them) leaves nothing for another.
+    const YEAR = '{ territories(kind: COMMUNE) { code airQuality(from: "2024-01-01", to: "2024-12-31") { index } } }';
+    const other = randomClient();
+    const year = await post(url, other, YEAR);
+    expect(year.status).toBe(200);
+    expect(year.body.data.territories).toHaveLength(68);
+    const refused = await post(url, other, DASHBOARD);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].message).toMatch(/spent its budget of expensive requests: 5,000 cost units per minute/);
+  });
+
   it('a client that comes back before the Retry-After of its rate limit is refused at the door until then, and served after', async () => {
     const url = await gateway({ limits: { perSecond: 1, burst: 1, concurrent: 1000 } });
     const client = randomClient();
