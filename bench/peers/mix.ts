@@ -4,6 +4,7 @@
  * IRIS and EPCI; date windows anywhere in the indice ATMO's history; points and radii inside the
  * Eurométropole's outline. Same seed, same sequence of requests: every gateway is asked the same questions.
  */
+import { rng } from '../../seeds/random.ts';
 
 /** One GraphQL request, as a client sends it. */
 export interface MixRequest {
@@ -64,18 +65,6 @@ const WINDOW_DAYS = { min: 7, max: 31 };
 const RADIUS_METERS = { min: 250, max: 3000 };
 const DAY_MS = 86_400_000;
 
-/** mulberry32: a small, fast, well-spread 32-bit PRNG; [0, 1). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Ray casting over every ring (holes included: an even number of crossings is outside). */
 function inside(lon: number, lat: number, polygons: number[][][][]): boolean {
   let crossings = 0;
@@ -96,7 +85,8 @@ const round = (value: number, decimals: number) => Math.round(value * 10 ** deci
 
 /** An endless generator of mix requests: the same `seed` gives the same sequence. */
 export function createMix(space: MixSpace, seed: number): () => MixRequest {
-  const random = prng(seed);
+  // The seeds' PRNG (mulberry32), seeded by name: the same seed gives the same sequence.
+  const random = rng(`bench:peers:${seed}`);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const between = (min: number, max: number) => min + random() * (max - min);
   const codes = [...space.codes.COMMUNE, ...space.codes.IRIS, ...space.codes.EPCI];

@@ -1,6 +1,6 @@
+import { freePort } from '../../bench/peers/stack.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -104,15 +104,6 @@ export interface LocalPlanOptions {
   user: RunAs;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const declaredPorts = (service: ComposeService) => [
   ...(service.expose ?? []).map(Number),
