@@ -87,6 +87,7 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (cache?.store.enabled && query && !(options.context as GatewayContext).authorization) {
       const policy = cache.policyOf(query);
       if (policy.maxAgeSeconds > 0) {
+        await cache.store.caughtUp(options.context as object);
         return cachedFetch(cache.store, this.options.name, query, options.request.variables as Record<string, unknown> | undefined, policy, (variables) =>
           this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
         ) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;

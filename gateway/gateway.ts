@@ -182,8 +182,9 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // The shared budget's Redis connection closes with the gateway.
   const closeShedding: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await shedding.close(); } }; } };
   // The entity cache hears every committed write from the start; it stays off until every source listens.
-  const stopListening = entityCache && options.changes ? await allListening(options.changes, entityCache.store, (err, message) => loggerFor('gateway', log).warn({ err }, message)) : undefined;
-  const closeListeners: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await stopListening?.(); } }; } };
+  const listening = entityCache && options.changes ? await allListening(options.changes, entityCache.store, (err, message) => loggerFor('gateway', log).warn({ err }, message)) : undefined;
+  if (listening) entityCache?.store.catchUpWith(listening.caughtUp);
+  const closeListeners: ApolloServerPlugin<GatewayContext> = { async serverWillStart() { return { async serverWillStop() { await listening?.stop(); } }; } };
   // Priced on the supergraph, where composition keeps @cost, @listSize and @costFactor: before any plan or subgraph call.
   const pricing = costLimit<GatewayContext>({ schema: supergraphSchema, budget: options.costBudget });
   const costPolicy = readCostPolicy(supergraphSchema);

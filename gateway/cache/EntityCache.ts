@@ -30,6 +30,10 @@ export class EntityCache implements ChangeListener {
   private readonly generations = new Map<string, number>();
   private readonly subgraphOfSchema: (schema: string) => string | undefined;
   private listening = false;
+  private catchUp?: () => Promise<void>;
+  /** The round trip requests of this tick share (it starts after all of them arrived). */
+  private nextCatchUp?: Promise<void>;
+  private readonly caughtUpFor = new WeakMap<object, Promise<void>>();
   readonly counts = { hits: 0, misses: 0, invalidations: 0, gaps: 0 };
 
   constructor(private readonly options: EntityCacheOptions = {}) {
@@ -40,6 +44,31 @@ export class EntityCache implements ChangeListener {
   /** On while every committed write is heard. */
   get enabled(): boolean {
     return this.listening;
+  }
+
+  /** How to catch up with the notices of writes already committed (a round trip on each listening session). */
+  catchUpWith(catchUp: () => Promise<void>): void {
+    this.catchUp = catchUp;
+  }
+
+  /**
+   * Resolves once every write committed before `request` first asked has been heard, so that a write is seen by the
+   * very next query even when its notice is still on its way: one round trip per request, shared by the requests
+   * of the same tick.
+   */
+  caughtUp(request: object): Promise<void> {
+    let done = this.caughtUpFor.get(request);
+    if (!done) {
+      const catchUp = this.catchUp;
+      done = catchUp
+        ? (this.nextCatchUp ??= Promise.resolve().then(() => {
+            this.nextCatchUp = undefined;
+            return catchUp();
+          }))
+        : Promise.resolve();
+      this.caughtUpFor.set(request, done);
+    }
+    return done;
   }
 
   /** The subgraph's generation: read before a fetch starts, given back to `set`. */

@@ -1,13 +1,13 @@
-import type { ChangeListener } from '../../lib/changes/listenForChanges.ts';
+import type { ChangeListener, Listening } from '../../lib/changes/listenForChanges.ts';
 
-/** Starts listening for one database's committed writes; resolves with the function that stops. */
-export type ChangeSource = (listener: ChangeListener) => Promise<() => Promise<void>>;
+/** Starts listening for one database's committed writes. */
+export type ChangeSource = (listener: ChangeListener) => Promise<Listening>;
 
 /**
  * Listens to every source on behalf of `target`: it hears each change, and is told it listens only while all
  * sources do (a gap in any one is a gap for the cache: a write there would go unheard).
  */
-export async function allListening(sources: ChangeSource[], target: ChangeListener, warn: (err: unknown, message: string) => void): Promise<() => Promise<void>> {
+export async function allListening(sources: ChangeSource[], target: ChangeListener, warn: (err: unknown, message: string) => void): Promise<Listening> {
   const listening = new Set<number>();
   const stops = await Promise.all(
     sources.map((source, i) =>
@@ -22,13 +22,14 @@ export async function allListening(sources: ChangeSource[], target: ChangeListen
           listening.add(i);
           if (listening.size === sources.length) target.onListening();
         },
-      }).catch((err: unknown) => {
+      }).catch((err: unknown): Listening => {
         warn(err, 'entity cache off: cannot listen to a database\'s change notices');
-        return async () => {};
+        return { stop: async () => {}, caughtUp: async () => {} };
       }),
     ),
   );
-  return async () => {
-    await Promise.all(stops.map((stop) => stop()));
+  return {
+    stop: async () => void (await Promise.all(stops.map((s) => s.stop()))),
+    caughtUp: async () => void (await Promise.all(stops.map((s) => s.caughtUp()))),
   };
 }

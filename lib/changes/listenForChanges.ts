@@ -20,7 +20,13 @@ export interface ChangeListener {
  * back-off; a drop is reported as a gap first, since notices sent meanwhile are lost. Resolves after the first attempt
  * (onListening tells when it listens); the returned function stops.
  */
-export async function listenForChanges(db: Database, listener: ChangeListener): Promise<() => Promise<void>> {
+/** A listening session: `caughtUp` resolves once every write committed before it was called has been heard. */
+export interface Listening {
+  stop(): Promise<void>;
+  caughtUp(): Promise<void>;
+}
+
+export async function listenForChanges(db: Database, listener: ChangeListener): Promise<Listening> {
   const deliver = (payload: string | undefined) => {
     const notice = parseChangeNotice(payload);
     if (notice) listener.onChange(notice);
@@ -28,7 +34,9 @@ export async function listenForChanges(db: Database, listener: ChangeListener): 
   if (db.pglite) {
     const unlisten = await db.pglite.listen(CHANGES_CHANNEL, deliver);
     listener.onListening();
-    return unlisten;
+    // PGlite hands a commit's notices to its listeners before the committing statement resolves: nothing is ever
+    // on its way (a round trip would only queue behind the one session's other statements).
+    return { stop: unlisten, caughtUp: async () => {} };
   }
   if (!db.url) throw new Error('listenForChanges: the database has neither a URL nor an embedded session');
   const url = db.url;
@@ -62,11 +70,20 @@ export async function listenForChanges(db: Database, listener: ChangeListener): 
   };
   // A database down at start is retried in the background: until then the listener is told nothing is announced.
   await connect();
-  return async () => {
-    stopped = true;
-    if (retry) clearTimeout(retry);
-    const current = client;
-    client = undefined;
-    await current?.end().catch(() => {});
+  return {
+    stop: async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => {});
+    },
+    // A notice reaches this session asynchronously after its commit. A round trip on the session closes that gap:
+    // PostgreSQL signals the listening backend during the commit, and the backend sends pending notices before the
+    // answer to a later statement, which the client hands over in order. Not listening: nothing to catch up with
+    // (the cache is off).
+    caughtUp: async () => {
+      await client?.query('select 1').catch(() => {});
+    },
   };
 }

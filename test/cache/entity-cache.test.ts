@@ -106,6 +106,19 @@ describe('no kept answer survives a change of the data it came from', () => {
     expect(after.territory.name).toBe('Achenheim (renamed)');
   });
 
+  it('a write is seen by the very next query every time, its notice still on its way or not (50 rounds)', async () => {
+    const query = '{ territory(code: "67001") { name } }';
+    try {
+      for (let round = 0; round < 50; round++) {
+        await asked(query);
+        await knexOf('adeus')('adeus.territory').where({ code: '67001' }).update({ name: `Achenheim (round ${round})` });
+        expect((await asked(query)).data.territory.name).toBe(`Achenheim (round ${round})`);
+      }
+    } finally {
+      await knexOf('adeus')('adeus.territory').where({ code: '67001' }).update({ name: 'Achenheim' });
+    }
+  });
+
   it('ATMO: a corrected indice', async () => {
     const query = '{ territory(code: "67482") { airQuality(from: "2025-01-02", to: "2025-01-02") { source } } }';
     const { after } = await afterWrite(
