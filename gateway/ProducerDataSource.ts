@@ -84,15 +84,21 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const query = options.request.query;
     // Only what an anonymous caller asked is shared through the cache: a request with a token neither reads nor
     // fills it (whatever it selects), and a fetch selecting a restricted field is never cacheable (cachePolicy.ts).
-    if (cache?.store.enabled && query && !(options.context as GatewayContext).authorization) {
+    const context = options.context as GatewayContext;
+    if (cache?.store.enabled && query && !context.authorization) {
       const policy = cache.policyOf(query);
+      // The answer cache keeps the whole answer only if every fetch it made could be kept, and only as long as
+      // each subgraph it read stays as it was before this read (gateway/cache/AnswerCache.ts).
+      context.answer?.reads(this.options.name, cache.store.generation(this.options.name), policy.maxAgeSeconds * 1000);
       if (policy.maxAgeSeconds > 0) {
-        await cache.store.caughtUp(options.context as object);
+        // The answer cache's lookup already caught up for this request: its round trip is shared.
+        await cache.store.caughtUp(context.answer ?? context);
         return cachedFetch(cache.store, this.options.name, query, options.request.variables as Record<string, unknown> | undefined, policy, (variables) =>
           this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
         ) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
       }
     }
+    if (context.answer) context.answer.cacheable = false;
     return this.fetchOnce(options);
   }
 

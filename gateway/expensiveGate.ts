@@ -12,6 +12,11 @@ export interface ExpensiveGateOptions {
   threshold: number;
   /** Expensive requests the gateway runs at once, all clients together; the others wait, then get 429. */
   slots: number;
+  /**
+   * The estimated cost one slot holds: an expensive request takes min(its cost, this) of the slots' units, so one
+   * slot runs one request of this cost or more, or several smaller ones whose costs add up to it. @default the threshold (one request per slot)
+   */
+  slotCost?: number;
   /** Expensive requests one client may have running or waiting at once. */
   perClient: number;
   /** How long an expensive request may wait for a slot before it is refused. */
@@ -34,31 +39,41 @@ export interface ExpensiveGateOptions {
   actualCost?: (answer: { document: DocumentNode; operationName: string | null | undefined; variables: Record<string, unknown> | undefined; data: unknown }) => number;
 }
 
-/** A counting semaphore whose waiters give up after a deadline, first come first served. */
+/**
+ * A semaphore of cost units whose waiters give up after a deadline, first come first served (a large request at
+ * the head is not overtaken by small ones behind it, so it cannot starve).
+ */
 class Slots {
   private free: number;
-  private readonly waiting: { grant: () => void }[] = [];
+  private readonly waiting: { units: number; grant: () => void }[] = [];
   constructor(size: number) {
     this.free = size;
   }
-  acquire(waitMs: number): Promise<boolean> {
-    if (this.free > 0) {
-      this.free--;
+  acquire(units: number, waitMs: number): Promise<boolean> {
+    if (!this.waiting.length && this.free >= units) {
+      this.free -= units;
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const waiter = { grant: () => (clearTimeout(timer), resolve(true)) };
+      const waiter = { units, grant: () => (clearTimeout(timer), resolve(true)) };
       const timer = setTimeout(() => {
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
         resolve(false);
+        this.grantWaiting();
       }, waitMs);
       this.waiting.push(waiter);
     });
   }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next.grant();
-    else this.free++;
+  release(units: number): void {
+    this.free += units;
+    this.grantWaiting();
+  }
+  private grantWaiting(): void {
+    while (this.waiting.length && this.free >= this.waiting[0]!.units) {
+      const next = this.waiting.shift()!;
+      this.free -= next.units;
+      next.grant();
+    }
   }
 }
 
@@ -78,8 +93,12 @@ function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
  * another of the same client's, and waits for one of a few hub-wide slots; past any of these it gets 429
  * with `Retry-After`. Cheap requests never wait here.
  */
-export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin<GatewayContext> & { early: (clientOf: (req: Parameters<RequestHandler>[0]) => string) => RequestHandler } {
-  const slots = new Slots(options.slots);
+export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin<GatewayContext> & {
+  early: (clientOf: (req: Parameters<RequestHandler>[0]) => string) => RequestHandler;
+  charge: (client: string, answer: { cost: number; actualCost: number }) => Promise<boolean>;
+} {
+  const slotCost = Math.max(options.slotCost ?? options.threshold, options.threshold);
+  const slots = new Slots(options.slots * slotCost);
   const perClient = new Map<string, number>();
   // Prices of the operations seen lately, by their text and variables: a client resending an expensive
   // operation it may not run now is refused before Apollo parses, validates and prices it again.
@@ -105,6 +124,31 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
     ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: false, keyPrefix: 'tiga:cost', points: options.costPerMinute, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: memory })
     : memory;
   return {
+    /**
+     * A kept answer replayed (gateway/cache/AnswerCache.ts) costs the hub next to nothing, but an expensive one is
+     * charged what it holds, as if it had run: its client's budget and the hub's. False when either is spent (the
+     * request then goes the usual way, and is refused there with the reason).
+     */
+    async charge(client, { cost, actualCost }) {
+      if (cost < options.threshold) return true;
+      if (cost > options.budget || hubSpentUntil > Date.now() || (spentUntil.get(client) ?? 0) > Date.now()) return false;
+      const units = Math.min(Math.max(0, actualCost), options.costPerMinute);
+      if (units === 0) return true;
+      try {
+        await budget.consume(client, units);
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return false;
+        throw rejection;
+      }
+      if (!client.startsWith('hub:')) try {
+        await hubBudget.consume('hub', Math.min(units, options.hubCostPerMinute));
+      } catch (rejection) {
+        await budget.reward(client, units).catch(() => {});
+        if (rejection instanceof RateLimiterRes) return false;
+        throw rejection;
+      }
+      return true;
+    },
     early: (clientOf) => (req, res, next) => {
       const key = req.method === 'POST' && req.body && typeof req.body === 'object' ? priceKey(req.body as object) : undefined;
       const cost = key === undefined ? undefined : prices.get(key);
@@ -138,6 +182,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
     async requestDidStart() {
       let held: string | undefined;
       let slot = false;
+      let units = 0;
       // What this request spent from its client's budget and the hub's, to give back what it did not use.
       let spent: { client: string; own: number; hub: number } | undefined;
       return {
@@ -179,7 +224,8 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
           }
           perClient.set(client, running + 1);
           held = client;
-          slot = await slots.acquire(options.waitMs);
+          units = Math.min(cost, slotCost);
+          slot = await slots.acquire(units, options.waitMs);
           if (!slot) {
             options.onRefused?.('expensive');
             throw tooMany(`the hub is busy with expensive requests (cost ${options.threshold.toLocaleString('en')} or more); retry in a few seconds, or ask for less`, Math.max(1, Math.ceil(options.waitMs / 1000)));
@@ -189,18 +235,20 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
           // Priced, then refused (over the budget): remembered like any price.
           if (contextValue.cost !== undefined && contextValue.cost > options.budget) remember(priceKey(request), contextValue.cost);
         },
-        async willSendResponse({ response, document, operationName, request }) {
+        async willSendResponse({ response, document, operationName, request, contextValue }) {
           if (spent) {
             // Refused here before it ran: nothing was done, all is given back. Answered with errors (a producer late,
             // a statement cancelled), the work may have been done all the same: the estimate stays spent.
             const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
             const actual = !slot ? 0 : result?.data && !result.errors?.length && document && options.actualCost ? options.actualCost({ document, operationName, variables: request.variables, data: result.data }) : Infinity;
+            // What a kept copy of this answer is charged when replayed (gateway/cache/AnswerCache.ts).
+            if (contextValue.answer && Number.isFinite(actual)) contextValue.answer.actualCost = actual;
             const { client, own, hub } = spent;
             spent = undefined;
             if (own > actual) await budget.reward(client, own - Math.max(0, actual)).catch(() => {});
             if (hub > actual) await hubBudget.reward('hub', hub - Math.max(0, actual)).catch(() => {});
           }
-          if (slot) slots.release();
+          if (slot) slots.release(units);
           slot = false;
           if (held !== undefined) {
             const left = (perClient.get(held) ?? 1) - 1;

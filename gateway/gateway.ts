@@ -30,10 +30,11 @@ import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supe
 import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
 import { EntityCache } from './cache/EntityCache.ts';
+import { AnswerCache } from './cache/AnswerCache.ts';
 import { fetchCachePolicies } from './cache/cachePolicy.ts';
 import { allListening, type ChangeSource } from './cache/changeSources.ts';
 import { readAccessPolicy } from '../lib/auth/policy.ts';
-import { entityCacheLookups } from '../lib/observability/metrics.ts';
+import { answerCacheLookups, entityCacheLookups } from '../lib/observability/metrics.ts';
 import { readiness } from './readiness.ts';
 import { costLimit } from '../lib/cost/costLimit.ts';
 import { actualCost } from '../lib/cost/actualCost.ts';
@@ -79,6 +80,8 @@ export interface GatewayOptions {
    * answers of open fields (gateway/cache/). One per distinct database. @default none: no entity cache
    */
   changes?: ChangeSource[];
+  /** Keep whole anonymous answers too (gateway/cache/AnswerCache.ts), when there is an entity cache (TIGA_ANSWER_CACHE). @default true */
+  answerCache?: boolean;
 }
 
 const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
@@ -119,7 +122,7 @@ function clientKey(req: express.Request, principal: Principal | undefined): stri
 }
 
 /** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
-export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext>; entityCache?: EntityCache }> {
+export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext>; entityCache?: EntityCache; answerCache?: AnswerCache }> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
   const log = options.log;
   const titles = new Map(subgraphsOf(supergraphSdl).map(({ name, title }) => [name, title]));
@@ -192,6 +195,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   const gate = expensiveGate({
     threshold: options.limits?.expensiveCost ?? 100,
     slots: options.limits?.expensiveSlots ?? DEFAULT_EXPENSIVE_SLOTS,
+    slotCost: options.limits?.expensiveSlotCost ?? 10_000,
     perClient: options.limits?.expensivePerClient ?? 2,
     waitMs: options.limits?.expensiveWaitMs ?? 2000,
     costPerMinute: options.limits?.costPerMinute ?? 3_000_000,
@@ -201,11 +205,21 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     onRefused: countRateLimited,
     actualCost: (answer) => actualCost({ schema: supergraphSchema, policy: costPolicy, ...answer }),
   });
+  const observed = observeGraphQL<GatewayContext>('gateway', log);
+  // Whole anonymous answers, in front of Apollo, as fresh as the entity cache they rest on.
+  const answerCache = entityCache && options.answerCache !== false
+    ? new AnswerCache(entityCache.store, {
+        clientOf: (req) => clientKey(req, undefined),
+        charge: gate.charge,
+        onLookup: (hit) => answerCacheLookups.inc({ result: hit ? 'hit' : 'miss' }),
+        onReplay: (replay) => observed.replayed(replay),
+      })
+    : undefined;
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, closeListeners, observeGraphQL<GatewayContext>('gateway', log), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...noReporting()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, closeListeners, observed, ...(answerCache ? [answerCache.plugin<GatewayContext>()] : []), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...noReporting()],
     // Apollo's default follows NODE_ENV (off in production), which would break GraphiQL's docs and code
     // generators in a deployment: the open contract is public, so it is on unless configured off.
     introspection: options.introspection ?? true,
@@ -241,6 +255,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.
     express.json({ limit: '6mb' }),
     gate.early((req) => clientKey(req, undefined)),
+    ...(answerCache ? [answerCache.middleware()] : []),
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const principal = await options.verifier(req.headers.authorization);
@@ -249,6 +264,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
           authorization: req.headers.authorization,
           requestId: requestIdOf(res),
           client: clientKey(req, principal),
+          answer: AnswerCache.ticketOf(res),
         };
       },
     }),
@@ -266,5 +282,5 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // The explorer pages: the data inventory, the map and the transparency dashboard, read through the same sources.
   app.use(pagesRoute({ ...openRouteOptions, supergraphSdl }));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
-  return { app, server, entityCache: entityCache?.store };
+  return { app, server, entityCache: entityCache?.store, answerCache };
 }

@@ -37,6 +37,7 @@ runMain(async (lifecycle) => {
     audit: (entry) => recordAccess(auditDb.knex, entry),
     // The producers' databases, listened to for committed writes (a producer on the embedded database has no URL to
     // listen on from another process: then no entity cache).
+    answerCache: config.answerCache,
     changes: config.entityCache && producerUrls.every(Boolean) ? changeSourcesOf(producerUrls.map((url) => ({ url }))) : undefined,
   });
   lifecycle.onStop('gateway', () => apollo.stop());

@@ -6,6 +6,7 @@ import { Lifecycle } from '../lib/runtime/lifecycle.ts';
 import { createGatewayApp, gatewaySettings } from '../gateway/gateway.ts';
 import { changeSourcesOf } from '../lib/changes/changeSourcesOf.ts';
 import type { EntityCache } from '../gateway/cache/EntityCache.ts';
+import type { AnswerCache } from '../gateway/cache/AnswerCache.ts';
 import { PRODUCERS, PRODUCER_NAMES } from '../subgraphs/registry.ts';
 import type { SeedReport } from '../seeds/types.ts';
 import { bootProducers, scheduleJobs, schedulePulls, serveProducers } from './boot.ts';
@@ -27,6 +28,8 @@ export interface Hub {
   subgraph(name: string): { url: string; db: Database };
   /** The gateway's entity cache (gateway/cache/), when on. */
   entityCache?: EntityCache;
+  /** The gateway's whole-answer cache (gateway/cache/AnswerCache.ts), on top of the entity cache. */
+  answerCache?: AnswerCache;
   timings: { databaseMs: number; migrateMs: number; seedMs: number; startMs: number };
   seeded: SeedReport[];
   close(): Promise<void>;
@@ -55,11 +58,12 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
 
     // The gateway's audit records go where the platform subgraph (which serves them to auditors) reads.
     const auditDb = booted.dbs.of('platform');
-    const { app, server: apollo, entityCache } = await createGatewayApp({
+    const { app, server: apollo, entityCache, answerCache } = await createGatewayApp({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, { url }]) => [name, url])),
       verifier,
       ...gatewaySettings(config),
       audit: (entry) => recordAccess(auditDb.knex, entry),
+      answerCache: config.answerCache,
       changes: config.entityCache ? changeSourcesOf(PRODUCERS.map((producer) => booted.dbs.of(producer.name))) : undefined,
     });
     const gateway = booted.servers.gateway!;
@@ -75,6 +79,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     return {
       gatewayUrl: gateway.url,
       entityCache,
+      answerCache,
       subgraphs,
       subgraph: (name) => {
         const found = subgraphs[name];

@@ -103,6 +103,11 @@ export interface Config {
    * first committed write to its producer's data; `false` turns it off. @default true
    */
   entityCache: boolean;
+  /**
+   * `TIGA_ANSWER_CACHE`: with the entity cache, the gateway also replays whole anonymous answers of open fields
+   * (gateway/cache/AnswerCache.ts), as fresh as the entity cache; `false` turns it off. @default true
+   */
+  answerCache: boolean;
   observability: ObservabilityConfig;
   auth: AuthConfig;
   /** A service's port, URL and database, from `<NAME>_PORT`, `<NAME>_URL`, `<NAME>_DATABASE_URL`. */
@@ -124,6 +129,12 @@ export interface LimitsConfig {
   expensiveCost: number;
   /** `TIGA_EXPENSIVE_SLOTS`: expensive requests the gateway runs at once, all clients together. @default DEFAULT_EXPENSIVE_SLOTS (all cores but one) */
   expensiveSlots: number;
+  /**
+   * `TIGA_EXPENSIVE_SLOT_COST`: the estimated cost one slot holds: a request of this cost or more takes a slot
+   * alone; smaller expensive ones share it while their costs add up to at most this. @default 10000 (a year of
+   * a commune's daily indices and a few more; five 33-commune dashboards)
+   */
+  expensiveSlotCost: number;
   /** `TIGA_EXPENSIVE_PER_CLIENT`: expensive requests one client may have running or waiting. @default 2 */
   expensivePerClient: number;
   /** `TIGA_EXPENSIVE_WAIT_MS`: how long an expensive request may wait for a slot. @default 2000 */
@@ -218,6 +229,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
       redisUrl: env.REDIS_URL || undefined,
       expensiveCost: intFrom(env, 'TIGA_EXPENSIVE_COST', 100, { min: 1 }),
       expensiveSlots: intFrom(env, 'TIGA_EXPENSIVE_SLOTS', DEFAULT_EXPENSIVE_SLOTS, { min: 1 }),
+      expensiveSlotCost: intFrom(env, 'TIGA_EXPENSIVE_SLOT_COST', 10_000, { min: 1 }),
       expensivePerClient: intFrom(env, 'TIGA_EXPENSIVE_PER_CLIENT', 2, { min: 1 }),
       expensiveWaitMs: intFrom(env, 'TIGA_EXPENSIVE_WAIT_MS', 2000),
       costPerMinute: intFrom(env, 'TIGA_COST_PER_MINUTE', 3_000_000, { min: 1 }),
@@ -230,6 +242,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     corsOrigins: corsOriginsFrom(env.TIGA_CORS_ORIGINS),
     publicUrl: publicUrlFrom(env.TIGA_PUBLIC_URL),
     entityCache: booleanFrom(env, 'TIGA_ENTITY_CACHE') ?? true,
+    answerCache: booleanFrom(env, 'TIGA_ANSWER_CACHE') ?? true,
     observability: observabilityFrom(env),
     auth: {
       jwks: env.TIGA_JWKS || undefined,

@@ -15,6 +15,7 @@ import { visibleSchema } from '../../lib/auth/visible-schema.ts';
 import type { AuditEntry } from '../../lib/audit.ts';
 import { forbiddenField, operationNotSelected } from '../../lib/errors.ts';
 import { filterOperation, removePlaceholderAt, setNullAt, type FilteredOperation } from './filterOperation.ts';
+import type { AnswerTicket } from '../cache/AnswerCache.ts';
 
 export type AccessMode = 'filter' | 'reject';
 
@@ -41,6 +42,8 @@ export interface GatewayContext {
   client?: string;
   /** The operation's estimated cost, once priced (lib/cost/costLimit.ts). */
   cost?: number;
+  /** What the answer cache needs to keep this anonymous answer (gateway/cache/AnswerCache.ts). */
+  answer?: AnswerTicket;
 }
 
 /** Callers holding the same scopes see the same schema: one cached view per scope set. */

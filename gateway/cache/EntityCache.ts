@@ -35,6 +35,8 @@ export class EntityCache implements ChangeListener {
   private nextCatchUp?: Promise<void>;
   private readonly caughtUpFor = new WeakMap<object, Promise<void>>();
   readonly counts = { hits: 0, misses: 0, invalidations: 0, gaps: 0 };
+  /** Bumped whenever every kept answer is forgotten at once (a gap, a new listening session, `clear`). */
+  resets = 0;
 
   constructor(private readonly options: EntityCacheOptions = {}) {
     this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 100_000, ttlAutopurge: false });
@@ -108,18 +110,21 @@ export class EntityCache implements ChangeListener {
     this.counts.gaps++;
     for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
     this.entries.clear();
+    this.resets++;
   }
 
   onListening(): void {
     // Whatever was cached before the session (re)opened may predate a write nobody heard.
     this.entries.clear();
     for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
+    this.resets++;
     this.listening = true;
   }
 
   /** Forgets every kept answer (tests that count a subgraph's work start from a cold cache). */
   clear(): void {
     this.entries.clear();
+    this.resets++;
   }
 
   get size(): number {

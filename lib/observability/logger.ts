@@ -129,6 +129,8 @@ export interface RequestFields {
   status?: number;
   /** The `extensions.code` of each error, once each. */
   errorCodes?: string[];
+  /** Replayed by the gateway's answer cache: no parse, plan or subgraph call. */
+  cached?: boolean;
 }
 
 /** A service's logger: `service` on every line, the request id (and trace id) of the request being handled. */

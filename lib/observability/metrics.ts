@@ -61,6 +61,13 @@ export const subgraphFetchFailures = new Counter({
   registers: [registry],
 });
 
+export const answerCacheLookups = new Counter({
+  name: 'tiga_gateway_answer_cache_lookups_total',
+  help: "The gateway's answer cache: lookups of whole anonymous answers, by result (hit: replayed, no subgraph called; miss).",
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
 export const entityCacheLookups = new Counter({
   name: 'tiga_gateway_cache_lookups_total',
   help: "The gateway's entity cache: lookups of open subgraph answers, by subgraph, kind (entity: one _entities representation; root: a root fetch) and result (hit, miss).",

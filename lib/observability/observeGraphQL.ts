@@ -37,10 +37,18 @@ function outcomeOf(data: unknown, errors: readonly GraphQLFormattedError[] | und
  * operation, auth failures, and the operation's name on the request's span (tracing on).
  * @param sink where the access log goes. @default the process's log
  */
-export function observeGraphQL<TContext extends BaseContext>(service: string, sink?: LineSink): ApolloServerPlugin<TContext> {
+export function observeGraphQL<TContext extends BaseContext>(service: string, sink?: LineSink): ApolloServerPlugin<TContext> & { replayed: (replay: { operationName: string | null; operationHash: string | null; durationMs: number }) => void } {
   const logger = loggerFor(service, sink);
   const label = operationLabeller();
   return {
+    // An answer the gateway's answer cache replayed (gateway/cache/AnswerCache.ts) never reached Apollo: it is
+    // counted and logged here all the same, as a query answered without error, and marked `cached`.
+    replayed({ operationName, operationHash, durationMs }) {
+      const operation = label({ operationName, operation: {} as never });
+      graphqlRequests.inc({ service, operation, outcome: 'ok' });
+      graphqlDuration.observe({ service, operation }, durationMs / 1000);
+      logger.request({ operationName, operationType: 'query', operationHash, durationMs: Math.round(durationMs * 10) / 10, outcome: 'ok', status: 200, cached: true });
+    },
     // The context function verifies the token: a refused one fails here, before any request listener exists.
     async contextCreationDidFail({ error }) {
       const code = codeOf(error as { extensions?: Record<string, unknown> });

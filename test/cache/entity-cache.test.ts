@@ -45,7 +45,9 @@ describe('the entity cache keeps what anonymous callers read', () => {
     const first = await asked(DASHBOARD);
     expect(first.statements).toBeGreaterThan(0);
     const hits = hub.entityCache!.counts.hits;
-    const second = await asked(DASHBOARD);
+    // Another text of the same question (the answer cache keeps answers by their text: this one it has not seen),
+    // so the gateway plans it and every fetch is answered by the entity cache.
+    const second = await asked(`${DASHBOARD} `);
     expect(second.statements).toBe(0);
     expect(second.data).toEqual(first.data);
     expect(hub.entityCache!.counts.hits).toBeGreaterThan(hits);

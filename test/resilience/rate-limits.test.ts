@@ -204,6 +204,28 @@ describe('load shedding: budgets per client, 429 with Retry-After', () => {
       }
     });
 
+    it('smaller expensive requests share a slot while their costs add up to what it holds; one of that cost or more runs alone', async () => {
+      // One slot of 450 cost units; MID is priced 201, EXPENSIVE 201,000.
+      const MID = '{ territory(code: "67482") { health { value } } }';
+      const { url, close } = await gatewayWithFrozenOrsal({ expensiveSlotCost: 450 });
+      try {
+        const [a, b, c, d] = [randomClient(), randomClient(), randomClient(), randomClient()];
+        const side = [post(url, a, MID), post(url, b, MID)];
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        // Two run side by side (402 units); a third would exceed the slot: it waits, then 429.
+        const third = await post(url, c, MID);
+        expect(third.status).toBe(429);
+        expect(third.body.errors[0].message).toMatch(/the hub is busy with expensive requests/);
+        for (const answered of await Promise.all(side)) expect(answered.status).toBe(200);
+        const alone = post(url, a, EXPENSIVE);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect((await post(url, d, MID)).status).toBe(429);
+        expect((await alone).status).toBe(200);
+        expect((await post(url, d, MID)).status).toBe(200);
+      } finally {
+        close();
+      }
+    });
     it('an expensive request spends its client\'s cost budget per minute; spent, the next one is refused with when to retry', async () => {
       const { url, close } = await gatewayWithFrozenOrsal({ costPerMinute: 100, expensiveSlots: 10 });
       try {

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { LRUCache } from 'lru-cache';
+import type { EntityCache } from './EntityCache.ts';
+import { stableJson } from './cachedFetch.ts';
+
+/**
+ * What one anonymous request's answer is made of, filled while it runs: the gateway's data sources note every
+ * subgraph it read (and that subgraph's generation before the read), the plugins whether the answer may be kept.
+ */
+export class AnswerTicket {
+  /** Subgraph → its generation before this request first read it. */
+  readonly read = new Map<string, number>();
+  /** The shortest lifetime of the fetches it made (their `@cacheControl` hints). */
+  ttlMs = Infinity;
+  /** False once any fetch was not cacheable (a restricted field, no hint). */
+  cacheable = true;
+  /** A query answered with data and no error. */
+  complete = false;
+  /** Its estimated and its actual cost (lib/cost/): a kept expensive answer is charged what it holds. */
+  cost?: number;
+  actualCost?: number;
+  constructor(readonly key: string) {}
+
+  /** A data source is about to read `subgraph`: its lifetime, or 0 when the fetch may not be kept. */
+  reads(subgraph: string, generation: number, ttlMs: number): void {
+    if (!this.read.has(subgraph)) this.read.set(subgraph, generation);
+    if (ttlMs <= 0) this.cacheable = false;
+    else this.ttlMs = Math.min(this.ttlMs, ttlMs);
+  }
+}
+
+interface Answer {
+  body: string;
+  /** Headers Apollo set on the answer (content type…), replayed as they were. */
+  headers: [string, string][];
+  /** Each subgraph read, at the generation the answer reflects. */
+  read: [string, number][];
+  /** The entity cache's reset count when it was kept. */
+  resets: number;
+  operationName: string | null;
+  /** SHA-256 of the query text, as Apollo's `queryHash`: the access log's operation hash. */
+  operationHash: string;
+  cost: number;
+  actualCost: number;
+}
+
+export interface AnswerCacheOptions {
+  /** Answers kept at most, and their total size in bytes (least recently used dropped first). @default 20,000 and 64 MiB */
+  maxEntries?: number;
+  maxBytes?: number;
+  onLookup?: (hit: boolean) => void;
+  /**
+   * Charges a kept answer's cost to its client before it is replayed, as the expensive gate charges an answer it
+   * runs (gateway/expensiveGate.ts); false: not now, the request goes the usual way (and is refused there).
+   */
+  charge?: (client: string, answer: { cost: number; actualCost: number }) => Promise<boolean>;
+  clientOf: (req: Parameters<RequestHandler>[0]) => string;
+  /** Counts and logs a replayed answer as the GraphQL pipeline counts and logs the answers it computes. */
+  onReplay?: (replay: { operationName: string | null; operationHash: string; durationMs: number }) => void;
+}
+
+const TICKET = 'tigaAnswerTicket';
+
+/**
+ * The gateway's cache of whole anonymous answers, in front of Apollo: the same query with the same variables,
+ * asked again by anyone without a token, is answered with the bytes of the last answer — no parse, validation,
+ * plan or fetch — as long as none of the subgraphs it read has changed since (the entity cache's generations,
+ * bumped by every committed write: gateway/cache/EntityCache.ts) and its shortest `@cacheControl` lifetime has
+ * not run out. It keeps only what the entity cache would: answers of queries that read open fields only, with
+ * no error, asked without a token; it is off whenever the entity cache is (its change notices unheard).
+ * Budgets still hold: a request reaches it past the rate limits, and an expensive answer is charged what it holds.
+ */
+export class AnswerCache {
+  private readonly answers: LRUCache<string, Answer>;
+
+  constructor(
+    private readonly entities: EntityCache,
+    private readonly options: AnswerCacheOptions,
+  ) {
+    this.answers = new LRUCache<string, Answer>({
+      max: options.maxEntries ?? 20_000,
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (answer) => Math.max(1, answer.body.length + 64 * answer.headers.length),
+      ttlAutopurge: false,
+    });
+  }
+
+  /** The ticket of a request the cache may keep the answer of (set by {@link middleware}). */
+  static ticketOf(res: Response): AnswerTicket | undefined {
+    return res.locals[TICKET] as AnswerTicket | undefined;
+  }
+
+  private valid(answer: Answer): boolean {
+    return answer.resets === this.entities.resets && answer.read.every(([subgraph, generation]) => this.entities.generation(subgraph) === generation);
+  }
+
+  /** Answers from the cache, or lets the request through with a ticket that keeps its answer. Mount after `express.json()`. */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+      // Anonymous POSTs of a query text only: a token's answer is never shared, and persisted-query extensions
+      // have their own protocol.
+      if (!this.entities.enabled || req.method !== 'POST' || req.headers.authorization !== undefined || !body || typeof body !== 'object' || typeof body.query !== 'string' || body.extensions !== undefined) return next();
+      if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') return next();
+      if (body.variables !== undefined && body.variables !== null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) return next();
+      const started = performance.now();
+      const key = createHash('sha256')
+        .update(body.query)
+        .update('\0')
+        .update(String(body.operationName ?? ''))
+        .update('\0')
+        .update(stableJson(body.variables ?? {}))
+        .update('\0')
+        // Apollo answers `application/graphql-response+json` or `application/json` by the Accept header.
+        .update(String(req.headers.accept ?? ''))
+        .digest('base64');
+      const ticket = new AnswerTicket(key);
+      // A write committed before this request arrived is heard before the lookup (the entity cache's round trip,
+      // which the request's own fetches then share).
+      this.entities.caughtUp(ticket).then(async () => {
+        const answer = this.answers.get(key);
+        const hit = answer !== undefined && this.entities.enabled && this.valid(answer);
+        this.options.onLookup?.(hit);
+        if (hit && (!this.options.charge || (await this.options.charge(this.options.clientOf(req), answer)))) {
+          for (const [name, value] of answer.headers) res.setHeader(name, value);
+          res.status(200).send(answer.body);
+          this.options.onReplay?.({ operationName: answer.operationName, operationHash: answer.operationHash, durationMs: performance.now() - started });
+          return;
+        }
+        if (answer !== undefined && !hit) this.answers.delete(key);
+        const before = new Set(res.getHeaderNames());
+        const send = res.send.bind(res);
+        res.send = (sent: unknown) => {
+          res.send = send;
+          this.keep(ticket, sent, res, before, body.query as string, body.operationName as string | null | undefined);
+          return send(sent);
+        };
+        res.locals[TICKET] = ticket;
+        next();
+      }).catch(next);
+    };
+  }
+
+  private keep(ticket: AnswerTicket, sent: unknown, res: Response, before: Set<string>, query: string, operationName: string | null | undefined): void {
+    if (!ticket.complete || !ticket.cacheable || !ticket.read.size || ticket.ttlMs === Infinity || res.statusCode !== 200 || typeof sent !== 'string') return;
+    const read = [...ticket.read];
+    // A write heard while it ran: the answer may predate it.
+    if (!this.entities.enabled || read.some(([subgraph, generation]) => this.entities.generation(subgraph) !== generation)) return;
+    const headers = res
+      .getHeaderNames()
+      .filter((name) => !before.has(name) && name !== 'content-length' && name !== 'etag')
+      .map((name): [string, string] => [name, String(res.getHeader(name))]);
+    this.answers.set(
+      ticket.key,
+      { body: sent, headers, read, resets: this.entities.resets, operationName: operationName ?? null, operationHash: createHash('sha256').update(query).digest('hex'), cost: ticket.cost ?? 0, actualCost: ticket.actualCost ?? ticket.cost ?? 0 },
+      { ttl: ticket.ttlMs },
+    );
+  }
+
+  /** Marks a ticket's answer complete (a query, data, no error) once Apollo has it. */
+  plugin<TContext extends { answer?: AnswerTicket; cost?: number }>(): ApolloServerPlugin<TContext> {
+    return {
+      async requestDidStart() {
+        return {
+          async willSendResponse({ response, contextValue, operation }) {
+            const ticket = contextValue.answer;
+            if (!ticket) return;
+            const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+            ticket.complete = operation?.operation === 'query' && !!result?.data && !result.errors?.length && !result.extensions;
+            ticket.cost = contextValue.cost;
+          },
+        };
+      },
+    };
+  }
+
+  /** Forgets every kept answer. */
+  clear(): void {
+    this.answers.clear();
+  }
+
+  get size(): number {
+    return this.answers.size;
+  }
+}
