@@ -10,6 +10,7 @@ import { observeSubgraphFetch } from '../lib/observability/subgraphFetch.ts';
 import { injectTraceContext } from '../lib/observability/tracing.ts';
 import type { EntityCache } from './cache/EntityCache.ts';
 import type { FetchCachePolicy } from './cache/cachePolicy.ts';
+import type { InProcessSubgraph } from '../lib/inProcessSubgraph.ts';
 import { cachedFetch, type FetchResult } from './cache/cachedFetch.ts';
 
 /** At most this many PRODUCER_UNAVAILABLE errors per failed fetch: a list of 1,000 territories needs no 1,000 lines. */
@@ -24,6 +25,8 @@ export interface ProducerDataSourceOptions {
   /** Deadline of one call, in milliseconds. */
   timeoutMs: number;
   fetcher: Fetcher;
+  /** The subgraph in this very process: called without HTTP, with the same deadline, token and failure handling. */
+  inProcess?: InProcessSubgraph;
   /** Where the gateway's log lines go: a failure's detail (URL, host, cause), under the request id. @default the process's log */
   log?: (line: string) => void;
   /** The entity cache and the cache policy of each fetch (gateway/cache/): anonymous fetches of open fields only. */
@@ -108,7 +111,7 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const observed = observeSubgraphFetch(this.options.name);
     try {
       // The signal bounds the whole call: connecting, waiting, and reading the body.
-      const result = await observed.run(() => this.deadline.run(signal, () => super.process(options)));
+      const result = await observed.run(() => (this.options.inProcess ? this.callInProcess(this.options.inProcess, options, signal) : this.deadline.run(signal, () => super.process(options))));
       observed.end('ok');
       return result;
     } catch (error) {
@@ -127,6 +130,20 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       );
       return { errors: this.unavailable(options, signal.aborted) };
     }
+  }
+
+  /** The in-process call, bounded by the same deadline as an HTTP one (past it the answer is not waited for). */
+  private callInProcess(call: InProcessSubgraph, options: GraphQLDataSourceProcessOptions<GatewayContext>, signal: AbortSignal) {
+    const { query, variables, operationName } = options.request;
+    const answer = call({ query: query ?? '', variables: variables as Record<string, unknown> | undefined, operationName }, { authorization: (options.context as GatewayContext).authorization, requestId: (options.context as GatewayContext).requestId });
+    return new Promise<Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>>((resolve, reject) => {
+      const late = () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`));
+      signal.addEventListener('abort', late, { once: true });
+      answer.then(
+        (result) => (signal.removeEventListener('abort', late), resolve(result as never)),
+        (error: unknown) => (signal.removeEventListener('abort', late), reject(SubgraphFailure.from(this.options.name, error))),
+      );
+    });
   }
 
   private unavailable(options: GraphQLDataSourceProcessOptions<GatewayContext>, late: boolean): GraphQLFormattedError[] {

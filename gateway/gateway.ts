@@ -29,6 +29,7 @@ import { downloads } from './opendata/downloads.ts';
 import { prepareSupergraphForGateway, readSupergraph, subgraphsOf } from './supergraph.ts';
 import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
+import type { InProcessSubgraph } from '../lib/inProcessSubgraph.ts';
 import { EntityCache } from './cache/EntityCache.ts';
 import { AnswerCache } from './cache/AnswerCache.ts';
 import { fetchCachePolicies } from './cache/cachePolicy.ts';
@@ -80,6 +81,11 @@ export interface GatewayOptions {
    * answers of open fields (gateway/cache/). One per distinct database. @default none: no entity cache
    */
   changes?: ChangeSource[];
+  /**
+   * Subgraphs running in this very process (the hub, `npm start`), called without HTTP; by name. A subgraph not
+   * listed is called over HTTP. @default none
+   */
+  inProcess?: Record<string, InProcessSubgraph>;
   /** Keep whole anonymous answers too (gateway/cache/AnswerCache.ts), when there is an entity cache (TIGA_ANSWER_CACHE). @default true */
   answerCache?: boolean;
 }
@@ -142,6 +148,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
         title: titles.get(name) ?? name,
         url: options.subgraphUrls[name] ?? url ?? '',
         fetcher: keepAliveFetch,
+        inProcess: options.inProcess?.[name],
         timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
         log,
         cache: entityCache,

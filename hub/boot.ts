@@ -5,6 +5,7 @@ import { lockIfEmbedded, openDatabases, type DatabasePlan, type Databases } from
 import type { Lifecycle } from '../lib/runtime/lifecycle.ts';
 import { migrateServices } from '../lib/runtime/migrations.ts';
 import { claimPort, type ClaimedServer } from '../lib/runtime/server.ts';
+import type { InProcessSubgraph } from '../lib/inProcessSubgraph.ts';
 import { createSubgraphApp } from '../lib/subgraph.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
 import { producerNamed } from '../subgraphs/registry.ts';
@@ -87,16 +88,16 @@ export async function bootProducers(config: Config, lifecycle: Lifecycle, spec: 
 }
 
 /** Serves each producer's subgraph on the port claimed for it; Apollo stops before the database closes. */
-export async function serveProducers(booted: Booted, verifier: TokenVerifier): Promise<Record<string, { url: string; db: Database }>> {
-  const served: Record<string, { url: string; db: Database }> = {};
+export async function serveProducers(booted: Booted, verifier: TokenVerifier): Promise<Record<string, { url: string; db: Database; inProcess: InProcessSubgraph }>> {
+  const served: Record<string, { url: string; db: Database; inProcess: InProcessSubgraph }> = {};
   for (const producer of booted.producers) {
     const server = booted.servers[producer.name];
     if (!server) continue;
     const db = booted.dbs.of(producer.name);
-    const { app, server: apollo } = await createSubgraphApp(producer, db, { verifier, settings: booted.settings[producer.name], costBudget: booted.config.costBudget });
+    const { app, server: apollo, inProcess } = await createSubgraphApp(producer, db, { verifier, settings: booted.settings[producer.name], costBudget: booted.config.costBudget });
     booted.lifecycle.onStop(`${producer.name} subgraph`, () => apollo.stop());
     server.attach(app);
-    served[producer.name] = { url: server.url, db };
+    served[producer.name] = { url: server.url, db, inProcess };
   }
   // Registered after the subgraphs: servers drain (LIFO) before their Apollo stops and the database closes.
   for (const producer of booted.producers) {

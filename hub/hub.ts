@@ -60,6 +60,8 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     const auditDb = booted.dbs.of('platform');
     const { app, server: apollo, entityCache, answerCache } = await createGatewayApp({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, { url }]) => [name, url])),
+      // One process: the gateway calls its subgraphs in process (their HTTP ports still answer everyone else).
+      inProcess: config.inProcess ? Object.fromEntries(Object.entries(subgraphs).map(([name, { inProcess }]) => [name, inProcess])) : undefined,
       verifier,
       ...gatewaySettings(config),
       audit: (entry) => recordAccess(auditDb.knex, entry),

@@ -108,6 +108,12 @@ export interface Config {
    * (gateway/cache/AnswerCache.ts), as fresh as the entity cache; `false` turns it off. @default true
    */
   answerCache: boolean;
+  /**
+   * `TIGA_IN_PROCESS`: when `npm start` runs the gateway and the subgraphs in one process, the gateway calls them
+   * there, without HTTP (the subgraphs' pipeline — token, cost limit, audit — runs all the same); `false` calls
+   * them over HTTP on their ports. @default true
+   */
+  inProcess: boolean;
   observability: ObservabilityConfig;
   auth: AuthConfig;
   /** A service's port, URL and database, from `<NAME>_PORT`, `<NAME>_URL`, `<NAME>_DATABASE_URL`. */
@@ -243,6 +249,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): Config 
     publicUrl: publicUrlFrom(env.TIGA_PUBLIC_URL),
     entityCache: booleanFrom(env, 'TIGA_ENTITY_CACHE') ?? true,
     answerCache: booleanFrom(env, 'TIGA_ANSWER_CACHE') ?? true,
+    inProcess: booleanFrom(env, 'TIGA_IN_PROCESS') ?? true,
     observability: observabilityFrom(env),
     auth: {
       jwks: env.TIGA_JWKS || undefined,

@@ -1,6 +1,7 @@
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { inProcessSubgraph, type InProcessSubgraph } from './inProcessSubgraph.ts';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
@@ -109,7 +110,7 @@ export async function createSubgraphApp(
   definition: ProducerDefinition,
   db: Database,
   options: SubgraphServerOptions = {},
-): Promise<{ app: express.Express; server: ApolloServer<ProducerContext<unknown>> }> {
+): Promise<{ app: express.Express; server: ApolloServer<ProducerContext<unknown>>; inProcess: InProcessSubgraph }> {
   const service = `subgraph:${definition.name}`;
   const log = options.log;
   const schema = buildSchema(definition);
@@ -144,6 +145,13 @@ export async function createSubgraphApp(
   });
   const verify = options.verifier ?? refuseTokens;
   const settings = options.settings ?? {};
+  // One context for a request over HTTP and a call in the hub's own process: the token is verified here either way.
+  const contextOf = async (authorization: string | undefined): Promise<ProducerContext<unknown>> => ({
+    db,
+    loaders: definition.createLoaders(db, settings),
+    principal: await verify(authorization),
+    touched: [],
+  });
   await server.start();
   const app = express();
   app.disable('x-powered-by');
@@ -176,15 +184,8 @@ export async function createSubgraphApp(
   app.use(
     '/graphql',
     express.json({ limit: '5mb' }),
-    expressMiddleware(server, {
-      context: async ({ req }) => ({
-        db,
-        loaders: definition.createLoaders(db, settings),
-        principal: await verify(req.headers.authorization),
-        touched: [],
-      }),
-    }),
+    expressMiddleware(server, { context: ({ req }) => contextOf(req.headers.authorization) }),
   );
   app.use(jsonNotFound(), jsonErrors({ service, log }));
-  return { app, server };
+  return { app, server, inProcess: inProcessSubgraph(service, server, contextOf) };
 }
