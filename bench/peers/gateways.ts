@@ -74,7 +74,9 @@ export async function startGateway(id: GatewayId, options: StartOptions): Promis
   if (id === 'apollo' || id === 'apollo-keepalive') {
     const keepAlive = id === 'apollo-keepalive';
     const env = { ...peerEnv, PEER_SUPERGRAPH: options.supergraphFile, PEER_PORT: String(port), PEER_FETCHER: keepAlive ? 'keep-alive' : 'default' };
-    running = start(id, [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'peers', 'apolloGateway.ts')], env, log);
+    // BENCH_PEERS_PROFILE_DIR: Apollo's gateway is profiled too (its folder), so the two can be compared frame by frame.
+    const profile = process.env.BENCH_PEERS_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PEERS_PROFILE_DIR, id)}`] : [];
+    running = start(id, [process.execPath, ...profile, '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'peers', 'apolloGateway.ts')], env, log);
     label = keepAlive ? `@apollo/gateway ${version('@apollo/gateway')}, keep-alive fetcher` : `@apollo/gateway ${version('@apollo/gateway')} (defaults)`;
   } else {
     const router = id === 'hive-router';

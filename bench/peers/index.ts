@@ -149,7 +149,9 @@ async function main(): Promise<number> {
   const subgraphProcesses = subgraphs.map((spec) => {
     // ORSAL's secondary-suppression key, when the operator supplies one (unset: the subgraph draws its own).
     const env = process.env.TIGA_SECRECY_COST_KEY ? { ...spec.env, TIGA_SECRECY_COST_KEY: process.env.TIGA_SECRECY_COST_KEY } : spec.env;
-    const running = start(spec.name, spec.argv, env, path.join(workDir, `${spec.name}.log`));
+    // BENCH_PEERS_PROFILE_DIR: each subgraph writes its CPU profile there too, in a folder of its own.
+    const profile = process.env.BENCH_PEERS_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PEERS_PROFILE_DIR, spec.name)}`] : [];
+    const running = start(spec.name, [spec.argv[0]!, ...profile, ...spec.argv.slice(1)], env, path.join(workDir, `${spec.name}.log`));
     processes.push(running);
     return { spec, running };
   });

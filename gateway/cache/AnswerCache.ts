@@ -21,6 +21,9 @@ export class AnswerTicket {
   /** Its estimated and its actual cost (lib/cost/): a kept expensive answer is charged what it holds. */
   cost?: number;
   actualCost?: number;
+  /** The operation's name and hash as Apollo resolved them (the name may come from the document): the replay's log line. */
+  operationName?: string | null;
+  operationHash?: string;
   constructor(readonly key: string) {}
 
   /** A data source is about to read `subgraph`: its lifetime, or 0 when the fetch may not be kept. */
@@ -134,7 +137,7 @@ export class AnswerCache {
         const send = res.send.bind(res);
         res.send = (sent: unknown) => {
           res.send = send;
-          this.keep(ticket, sent, res, before, body.query as string, body.operationName as string | null | undefined);
+          this.keep(ticket, sent, res, before);
           return send(sent);
         };
         res.locals[TICKET] = ticket;
@@ -143,8 +146,8 @@ export class AnswerCache {
     };
   }
 
-  private keep(ticket: AnswerTicket, sent: unknown, res: Response, before: Set<string>, query: string, operationName: string | null | undefined): void {
-    if (!ticket.complete || !ticket.cacheable || !ticket.read.size || ticket.ttlMs === Infinity || res.statusCode !== 200 || typeof sent !== 'string') return;
+  private keep(ticket: AnswerTicket, sent: unknown, res: Response, before: Set<string>): void {
+    if (!ticket.complete || ticket.operationHash === undefined || !ticket.cacheable || !ticket.read.size || ticket.ttlMs === Infinity || res.statusCode !== 200 || typeof sent !== 'string') return;
     const read = [...ticket.read];
     // A write heard while it ran: the answer may predate it.
     if (!this.entities.enabled || read.some(([subgraph, generation]) => this.entities.generation(subgraph) !== generation)) return;
@@ -154,7 +157,7 @@ export class AnswerCache {
       .map((name): [string, string] => [name, String(res.getHeader(name))]);
     this.answers.set(
       ticket.key,
-      { body: sent, headers, read, resets: this.entities.resets, operationName: operationName ?? null, operationHash: createHash('sha256').update(query).digest('hex'), cost: ticket.cost ?? 0, actualCost: ticket.actualCost ?? ticket.cost ?? 0 },
+      { body: sent, headers, read, resets: this.entities.resets, operationName: ticket.operationName ?? null, operationHash: ticket.operationHash, cost: ticket.cost ?? 0, actualCost: ticket.actualCost ?? ticket.cost ?? 0 },
       { ttl: ticket.ttlMs },
     );
   }
@@ -164,12 +167,14 @@ export class AnswerCache {
     return {
       async requestDidStart() {
         return {
-          async willSendResponse({ response, contextValue, operation }) {
+          async willSendResponse({ response, contextValue, operation, operationName, queryHash }) {
             const ticket = contextValue.answer;
             if (!ticket) return;
             const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
             ticket.complete = operation?.operation === 'query' && !!result?.data && !result.errors?.length && !result.extensions;
             ticket.cost = contextValue.cost;
+            ticket.operationName = operationName ?? null;
+            ticket.operationHash = queryHash;
           },
         };
       },

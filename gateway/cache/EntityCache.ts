@@ -31,8 +31,9 @@ export class EntityCache implements ChangeListener {
   private readonly subgraphOfSchema: (schema: string) => string | undefined;
   private listening = false;
   private catchUp?: () => Promise<void>;
-  /** The round trip requests of this tick share (it starts after all of them arrived). */
-  private nextCatchUp?: Promise<void>;
+  /** The round trip on its way, and the one queued behind it for the requests that arrived meanwhile. */
+  private inFlight?: Promise<void>;
+  private queued?: Promise<void>;
   private readonly caughtUpFor = new WeakMap<object, Promise<void>>();
   readonly counts = { hits: 0, misses: 0, invalidations: 0, gaps: 0 };
   /** Bumped whenever every kept answer is forgotten at once (a gap, a new listening session, `clear`). */
@@ -55,22 +56,34 @@ export class EntityCache implements ChangeListener {
 
   /**
    * Resolves once every write committed before `request` first asked has been heard, so that a write is seen by the
-   * very next query even when its notice is still on its way: one round trip per request, shared by the requests
-   * of the same tick.
+   * very next query even when its notice is still on its way: a round trip that *starts* after the request arrived.
+   * One on its way may have been sent before: the requests that arrive meanwhile share the next one, sent as soon
+   * as it is back — under load, one round trip per round-trip time, not one per request.
    */
   caughtUp(request: object): Promise<void> {
     let done = this.caughtUpFor.get(request);
     if (!done) {
-      const catchUp = this.catchUp;
-      done = catchUp
-        ? (this.nextCatchUp ??= Promise.resolve().then(() => {
-            this.nextCatchUp = undefined;
-            return catchUp();
-          }))
-        : Promise.resolve();
+      done = this.catchUp ? this.roundTripAfterNow(this.catchUp) : Promise.resolve();
       this.caughtUpFor.set(request, done);
     }
     return done;
+  }
+
+  private roundTripAfterNow(catchUp: () => Promise<void>): Promise<void> {
+    const start = (): Promise<void> => {
+      const trip = catchUp().finally(() => {
+        if (this.inFlight === trip) this.inFlight = undefined;
+      });
+      this.inFlight = trip;
+      return trip;
+    };
+    if (!this.inFlight) return start();
+    return (this.queued ??= this.inFlight
+      .catch(() => {})
+      .then(() => {
+        this.queued = undefined;
+        return start();
+      }));
   }
 
   /** The subgraph's generation: read before a fetch starts, given back to `set`. */

@@ -94,6 +94,25 @@ function openSink(destination: DestinationStream): Sink {
 /** Tests' taps on the process's own destination (see `captureLogs`). */
 const taps = new Set<{ lines: string[]; quiet: boolean }>();
 
+/**
+ * Lines on their way to standard error. Writing to a file or a pipe is one system call per write, and on a busy
+ * hub most lines (one per request, in every service) are written within the same turn of the event loop: they go
+ * out together at the end of the turn, in order, or at once past 256 KB, and whatever is left when the process
+ * exits is written before it does. Only a process killed outright (SIGKILL) loses the lines of its last turn.
+ */
+const pending: string[] = [];
+let pendingBytes = 0;
+let flushScheduled = false;
+function flushPending(): void {
+  flushScheduled = false;
+  if (!pending.length) return;
+  const text = pending.join('');
+  pending.length = 0;
+  pendingBytes = 0;
+  process.stderr.write(text);
+}
+process.on('exit', flushPending);
+
 /** The process's destination: standard error, one JSON object per line; taps read it too. */
 const processSink = openSink({
   write(line: string) {
@@ -102,7 +121,14 @@ const processSink = openSink({
       tap.lines.push(line.trimEnd());
       quiet ||= tap.quiet;
     }
-    if (!quiet) process.stderr.write(line);
+    if (quiet) return;
+    pending.push(line);
+    pendingBytes += line.length;
+    if (pendingBytes > 256 * 1024) flushPending();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushPending).unref();
+    }
   },
 });
 

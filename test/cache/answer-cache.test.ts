@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countStatements } from '../../lib/db.ts';
 import { answerCacheLookups } from '../../lib/observability/metrics.ts';
+import { captureLogs, configureLogging } from '../../lib/observability/logger.ts';
 import { PRODUCER_NAMES } from '../../subgraphs/registry.ts';
 import { expensiveGate } from '../../gateway/expensiveGate.ts';
 import type { Hub } from '../../hub/hub.ts';
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe('the answer cache replays what anonymous callers asked before', () => {
-  const PROFILE = '{ territory(code: "67482") { code name health { indicator period value } urban { greenSpaceShare } airQuality(from: "2025-03-01", to: "2025-03-07") { date index } } }';
+  const PROFILE = 'query AnswerCacheProfile { territory(code: "67482") { code name health { indicator period value } urban { greenSpaceShare } airQuality(from: "2025-03-01", to: "2025-03-07") { date index } } }';
 
   it('answers the same question again with the same bytes, planning nothing and asking no producer', async () => {
     hub.entityCache!.clear();
@@ -44,8 +45,16 @@ describe('the answer cache replays what anonymous callers asked before', () => {
     expect(first.statements).toBeGreaterThan(0);
     expect(first.replayed).toBe(false);
     const entityLookups = hub.entityCache!.counts.hits + hub.entityCache!.counts.misses;
+    const saved = configureLogging({ level: 'info' });
+    const logs = captureLogs();
     const again = await ask(PROFILE);
+    logs.stop();
+    configureLogging(saved);
     expect(again.replayed).toBe(true);
+    // The access log says so, under the operation's own name and hash.
+    expect(logs.entries().filter((e) => e.msg === 'graphql request' && e.service === 'gateway')).toEqual([
+      expect.objectContaining({ operationName: 'AnswerCacheProfile', operationType: 'query', operationHash: expect.stringMatching(/^[0-9a-f]{64}$/), outcome: 'ok', cached: true }),
+    ]);
     expect(again.statements).toBe(0);
     expect(again.text).toBe(first.text);
     expect(again.type).toBe(first.type);
