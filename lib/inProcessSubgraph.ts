@@ -31,6 +31,10 @@ export type InProcessSubgraph = (operation: SubgraphOperation, caller: { authori
  */
 export function inProcessSubgraph<TContext extends BaseContext>(service: string, server: ApolloServer<TContext>, contextOf: (authorization: string | undefined) => Promise<TContext>): InProcessSubgraph {
   const call = async (operation: SubgraphOperation, authorization: string | undefined): Promise<SubgraphAnswer> => {
+    // A turn of the event loop first, as a socket would give: on the embedded database a whole federated request
+    // could otherwise run in one chain of promises, and the process would accept no connection, answer no health
+    // check and hear no signal until it ends.
+    await new Promise((resolve) => setImmediate(resolve));
     let contextValue: TContext;
     try {
       contextValue = await contextOf(authorization);

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -31,15 +31,32 @@ export function claimPort(port: number, host: string, path = '/graphql'): Promis
   let handler: Handler = starting;
   let closing = false;
   let inFlight = 0;
+  // Connections, and the requests each is answering. One that has answered and waits (keep-alive) is idle and is
+  // closed when draining. One accepted but whose request is not read yet is *not*: its client has sent a request
+  // the hub must answer (Node's closeIdleConnections would reset it, and a busy process reads late).
+  const connections = new Map<Socket, { answering: number; answered: boolean }>();
+  const closeIdle = () => {
+    for (const [socket, state] of connections) if (state.answered && state.answering === 0) socket.destroy();
+  };
   const server = http.createServer((req, res) => {
     inFlight++;
+    const state = connections.get(req.socket);
+    if (state) state.answering++;
     // While draining, each answer closes its connection so keep-alive clients go elsewhere.
     if (closing) res.setHeader('connection', 'close');
     res.once('close', () => {
       inFlight--;
-      if (closing) server.closeIdleConnections();
+      if (state) {
+        state.answering--;
+        state.answered = true;
+      }
+      if (closing) closeIdle();
     });
     handler(req, res);
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { answering: 0, answered: false });
+    socket.once('close', () => connections.delete(socket));
   });
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
@@ -59,15 +76,28 @@ export function claimPort(port: number, host: string, path = '/graphql'): Promis
         },
         close(timeoutMs = 10_000) {
           closing = true;
-          return new Promise<void>((done) => {
+          return new Promise<void>((resolve) => setImmediate(resolve)).then(() => new Promise<void>((done) => {
+            // (After a turn of the event loop: the connections its poll phase just accepted from the backlog — their
+            // clients already sent their requests — are answered, not reset by closing the listening socket.)
             const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
             timer.unref();
             server.close(() => {
               clearTimeout(timer);
+              clearTimeout(silent);
               done();
             });
-            server.closeIdleConnections();
-          });
+            closeIdle();
+            // A connection that has sent nothing a second after the drain began (a browser's preconnect) is closed
+            // too, once the event loop has read whatever had arrived on it.
+            const silent = setTimeout(
+              () =>
+                setImmediate(() => {
+                  for (const [socket, state] of connections) if (!state.answered && state.answering === 0) socket.destroy();
+                }),
+              Math.min(1000, timeoutMs),
+            );
+            silent.unref();
+          }));
         },
       });
     });

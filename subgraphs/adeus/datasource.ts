@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Geometry } from 'geojson';
-import { areaCondition, type AreaRepresentation, type AreaSelector } from '../../lib/geo.ts';
+import { areaCondition, normalizeAreaSelector, type AreaRepresentation, type AreaSelector } from '../../lib/geo.ts';
 import { geoJSONInCrs, type Crs } from '../../lib/crs.ts';
 import { badUserInput, notFound } from '../../lib/errors.ts';
 
@@ -141,6 +141,27 @@ export async function resolveAreaGeometry(knex: Knex, selector: AreaSelector): P
  * borders, and bare contact is not membership. Only predicates are used (no ST_Intersection overlay):
  * they are exact and cheap, and overlays of near-coincident borders can raise GEOS topology errors.
  */
+/** Where Lambert-93's scale differs from 1 by far less than {@link PLANAR_MARGIN} (France and its neighbours). */
+const LAMBERT_93_DOMAIN = { lon: [-6, 11], lat: [41, 52] } as const;
+/** How far a planar distance in Lambert-93 may be from the spheroid's, there, with room to spare (the scale is within 0.3 %). */
+const PLANAR_MARGIN = 0.01;
+
+/**
+ * Territories within `radius` metres of a point, exactly as `ST_DWithin` on geography measures it, mostly in the
+ * plane: Lambert-93 distances (indexed, migration 004) decide every territory clearly nearer or farther than the
+ * radius, and the spheroid is asked only for those in the 1 % band between. Outside Lambert-93's domain, the
+ * spheroid alone.
+ */
+function withinRadius(knex: Knex, point: { lon: number; lat: number }, radius: number): Knex.Raw {
+  const spheroid = knex.raw('ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [point.lon, point.lat, radius]);
+  const inDomain = point.lon >= LAMBERT_93_DOMAIN.lon[0] && point.lon <= LAMBERT_93_DOMAIN.lon[1] && point.lat >= LAMBERT_93_DOMAIN.lat[0] && point.lat <= LAMBERT_93_DOMAIN.lat[1];
+  if (!inDomain) return spheroid;
+  const planar = (metres: number) => knex.raw('ST_DWithin(ST_Transform(geom, 2154), ST_Transform(ST_SetSRID(ST_MakePoint(?, ?), 4326), 2154), ?)', [point.lon, point.lat, metres]);
+  const outer = radius * (1 + PLANAR_MARGIN) + 1;
+  const inner = radius * (1 - PLANAR_MARGIN) - 1;
+  return inner > 0 ? knex.raw('(? and (? or ?))', [planar(outer), planar(inner), spheroid]) : knex.raw('(? and ?)', [planar(outer), spheroid]);
+}
+
 export async function territoriesInAreas(
   knex: Knex,
   areas: readonly AreaRepresentation[],
@@ -156,7 +177,8 @@ export async function territoriesInAreas(
         [shape, shape],
       );
     } else {
-      query.where(areaCondition(knex, 'geom', area));
+      const selector = normalizeAreaSelector(area.selector);
+      query.where('point' in selector ? withinRadius(knex, selector.point, selector.radiusMeters) : areaCondition(knex, 'geom', area));
     }
     return query;
   });

@@ -2,5 +2,6 @@ import type { Migration } from '../../../lib/migrate.ts';
 import * as init from './001_init.ts';
 import * as unnameUploaders from './002_unname_uploaders.ts';
 import * as changeNotices from './003_change_notices.ts';
+import * as planarRadiusIndex from './004_planar_radius_index.ts';
 
-export const migrations: Migration[] = [init, unnameUploaders, changeNotices];
+export const migrations: Migration[] = [init, unnameUploaders, changeNotices, planarRadiusIndex];
