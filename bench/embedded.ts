@@ -19,12 +19,8 @@ import { PRODUCER_NAMES } from '../subgraphs/registry.ts';
 import { createMix, readMixSpace } from './peers/mix.ts';
 import { load } from './peers/load.ts';
 import { cacheDelta, cpuMs, hitRates, readCaches } from './peers/measure.ts';
+import { numberFrom } from './peers/numberFrom.ts';
 
-const numberFrom = (name: string, fallback: number, min = 1) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}, got "${process.env[name]}"`);
-  return value;
-};
 const SECONDS = numberFrom('BENCH_PEERS_SECONDS', 20);
 const ROUNDS = numberFrom('BENCH_PEERS_ROUNDS', 3);
 const CONNECTIONS = numberFrom('BENCH_PEERS_CONNECTIONS', 10);

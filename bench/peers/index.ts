@@ -42,12 +42,8 @@ import { composeServices, ensureDatabase, outboundAttempts, start, stopAll, tail
 import { load } from './load.ts';
 import { cacheDelta, cpuMs, readCaches } from './measure.ts';
 import { report, summarise, type Measurement } from './report.ts';
+import { numberFrom } from './numberFrom.ts';
 
-const numberFrom = (name: string, fallback: number, min = 1) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}, got "${process.env[name]}"`);
-  return value;
-};
 const SECONDS = numberFrom('BENCH_PEERS_SECONDS', 20);
 const ROUNDS = numberFrom('BENCH_PEERS_ROUNDS', 3);
 const CONNECTIONS = numberFrom('BENCH_PEERS_CONNECTIONS', 10);
