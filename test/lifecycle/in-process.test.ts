@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlRequests } from '../../lib/observability/metrics.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { bearer } from '../support/auth.ts';
@@ -27,6 +27,8 @@ beforeAll(async () => {
   diagnostics.subscribe('http.server.request.start', countRequest);
 });
 afterEach(() => void (requestsToSubgraphPorts = 0));
+// The suite shares one process: the next files' requests are not this file's to count.
+afterAll(() => void diagnostics.unsubscribe('http.server.request.start', countRequest));
 
 describe('the hub calls its own subgraphs in process', () => {
   it('a federated query reaches ADEUS and ATMO through their GraphQL pipeline, and no HTTP request reaches their ports', async () => {
