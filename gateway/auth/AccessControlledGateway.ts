@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildASTSchema, execute, GraphQLError, parse, print, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, execute, GraphQLError, parse, print, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
@@ -46,6 +46,16 @@ export interface GatewayContext {
   answer?: AnswerTicket;
 }
 
+/** How many rewritten operations are kept (per query text, operation name and scope set). */
+const REWRITES_KEPT = 2000;
+
+/** An operation rewritten for one scope set, with the text and hash the query planner keys on. */
+interface Rewrite {
+  filtered: FilteredOperation;
+  source: string;
+  queryHash: string;
+}
+
 /** Callers holding the same scopes see the same schema: one cached view per scope set. */
 const viewKey = (principal: Principal) => (principal.kind === 'anonymous' ? '' : `@${scopesOf(principal).join(' ')}`);
 
@@ -80,6 +90,12 @@ export class AccessControlledGateway implements GatewayInterface {
   readonly policy: AccessPolicy;
   private readonly visibleSchemas = new Map<string, GraphQLSchema>();
   private readonly hiddenNameSets = new Map<string, Set<string>>();
+  /**
+   * Rewrites of operations that read no restricted field, by scope set, query hash and operation name: the same
+   * question from callers with the same scopes is rewritten once. (One that reads a restricted field is rewritten
+   * each time: its audit record holds that request's arguments.)
+   */
+  private readonly rewrites = new Map<string, Rewrite>();
   private apiSchema: GraphQLSchema | undefined;
 
   constructor(
@@ -94,6 +110,7 @@ export class AccessControlledGateway implements GatewayInterface {
       this.apiSchema = context.apiSchema;
       this.visibleSchemas.clear();
       this.hiddenNameSets.clear();
+      this.rewrites.clear();
       callback(context);
     });
   }
@@ -139,8 +156,7 @@ export class AccessControlledGateway implements GatewayInterface {
     // to it); when that selects nothing, nothing runs: choosing one here would bypass those rules.
     const { operation } = requestContext;
     if (!operation) return { errors: [operationNotSelected(requestContext.document, requestContext.request.operationName)] };
-    const variables = requestContext.request.variables ?? {};
-    const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, operation, variables);
+    const { filtered, source, queryHash } = this.rewrite(requestContext, principal, operation);
     // Fragments are expanded by the filter, so introspection hidden in one (`{ ... on Query { __schema {…} } }`) is caught too.
     if (filtered.introspects) return this.introspect(requestContext, principal, filtered.readsData);
     const errors = filtered.removed.map(forbidden);
@@ -161,21 +177,31 @@ export class AccessControlledGateway implements GatewayInterface {
       }
     }
 
-    const source = print(filtered.document);
-    // The gateway caches query plans by queryHash: each filtered shape must have its own entry, or one
-    // caller's plan (with restricted fields) could serve another caller.
-    const rewritten = {
-      ...requestContext,
-      document: filtered.document,
-      operation: filtered.operation,
-      source,
-      queryHash: createHash('sha256').update(source).digest('hex'),
-    } as GatewayGraphQLRequestContext;
+    // The gateway caches query plans by queryHash: each filtered shape has its own entry, or one caller's plan
+    // (with restricted fields) could serve another caller.
+    const rewritten = { ...requestContext, document: filtered.document, operation: filtered.operation, source, queryHash } as GatewayGraphQLRequestContext;
     const result = await executor(rewritten);
     for (const path of filtered.placeholders) removePlaceholderAt(result.data, path);
     if (!errors.length) return result;
     for (const removed of filtered.removed) setNullAt(result.data, removed.path);
     return { ...result, errors: [...(result.errors ?? []), ...errors] };
+  }
+
+  /** The operation without the fields the caller may not read, as text and hash for the planner (see `rewrites`). */
+  private rewrite(requestContext: GatewayGraphQLRequestContext, principal: Principal, operation: OperationDefinitionNode): Rewrite {
+    const key = `${viewKey(principal)}\n${requestContext.queryHash}\n${operation.name?.value ?? ''}`;
+    const kept = this.rewrites.get(key);
+    // The same query text parses to a new document each time, so `operation` is matched by name (an anonymous
+    // operation is the document's only one).
+    if (kept && kept.filtered.operation.name?.value === operation.name?.value) return kept;
+    const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, operation, requestContext.request.variables ?? {});
+    const source = print(filtered.document);
+    const rewrite = { filtered, source, queryHash: createHash('sha256').update(source).digest('hex') };
+    if (!filtered.touched.length) {
+      if (this.rewrites.size >= REWRITES_KEPT) this.rewrites.delete(this.rewrites.keys().next().value!);
+      this.rewrites.set(key, rewrite);
+    }
+    return rewrite;
   }
 
   /** Introspection answers from the caller's visible schema, so restricted names never appear. */

@@ -71,4 +71,42 @@ describe('every restricted read is audited first, in an append-only log that aud
       await knex.raw('drop function audit.unavailable()');
     }
   });
+
+  it('the same query text asked in turn by a researcher, an anonymous caller and a contributor: each gets its own view, and each restricted read its own audit record', async () => {
+    // The gateway keeps an operation's rewrite per scope set (gateway/auth/AccessControlledGateway.ts): a rewrite made
+    // for one caller must never serve another, and a read of restricted fields is audited with its own arguments.
+    const subject = `turns-${Date.now()}`;
+    const query = 'query ($indicator: String!) { territory(code: "67482") { name healthDetailed(indicator: $indicator) { period cases } } }';
+    const researcher = await bearer(['orsal:restricted'], subject);
+    const contributor = await bearer(['community:contribute'], `${subject}-contributor`);
+    const asks = [
+      ['researcher', researcher, 'COPD_HOSPITALISATION'],
+      ['anonymous', undefined, 'COPD_HOSPITALISATION'],
+      ['contributor', contributor, 'COPD_HOSPITALISATION'],
+      ['researcher', researcher, 'ASTHMA_PREVALENCE'],
+      ['anonymous', undefined, 'ASTHMA_PREVALENCE'],
+    ] as const;
+    for (const [who, headers, indicator] of asks) {
+      const { data, errors } = await postGraphQL(hub.gatewayUrl, query, { indicator }, headers);
+      expect(data.territory.name).toBe('Strasbourg');
+      if (who === 'researcher') {
+        expect(errors).toBeUndefined();
+        expect(data.territory.healthDetailed.length).toBeGreaterThan(0);
+      } else {
+        expect(data.territory.healthDetailed).toBeNull();
+        expect(errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      }
+    }
+    const log = await postGraphQL(
+      hub.gatewayUrl,
+      `{ accessLog(subject: "${subject}", first: 10) { edges { node { route fields { arguments } } } } }`,
+      undefined,
+      await bearer(['audit:read'], 'auditor'),
+    );
+    const gatewayArguments = log.data.accessLog.edges
+      .filter((e: { node: { route: string } }) => e.node.route === 'gateway')
+      .map((e: { node: { fields: { arguments: string }[] } }) => e.node.fields[0]!.arguments)
+      .sort();
+    expect(gatewayArguments).toEqual(['{"indicator":"ASTHMA_PREVALENCE"}', '{"indicator":"COPD_HOSPITALISATION"}']);
+  });
 });

@@ -134,6 +134,15 @@ async function loadPoints() {
   }));
 }
 
+/** Whether the outlines' loaded tiles all carry the area layer's current colours. */
+function drawn() {
+  return ['communes', 'epci'].every((id) => {
+    if (!geometry[id]) return true;
+    // (No tile of a source loaded at this zoom: nothing of it is drawn, so nothing stale.)
+    return map.querySourceFeatures(id).every((f) => (fillValues[id][f.properties.code]?.fill ?? null) === (f.properties.fill ?? null));
+  });
+}
+
 /** Loads and draws everything the view asks for; marks the page ready once the map is idle with it. */
 async function refresh() {
   status(w.loading);
@@ -145,10 +154,14 @@ async function refresh() {
     await paintAreas();
     status('');
     const key = `${view.fill}:${view.date}`;
-    map.once('idle', () => {
+    // setData resolves once the worker holds the data; its tiles are cut after that, so an idle map may still
+    // show the previous colours: ready only at an idle whose drawn tiles carry this view's values.
+    const markReady = () => {
+      if (!drawn()) return void map.once('idle', markReady);
       app.dataset.ready = key;
       if (!app.dataset.firstIdleMs) app.dataset.firstIdleMs = String(Math.round(performance.now()));
-    });
+    };
+    map.once('idle', markReady);
     map.triggerRepaint();
   } catch (error) {
     status(`${w.error} : ${error.message}`);
