@@ -94,10 +94,15 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // each subgraph it read stays as it was before this read (gateway/cache/AnswerCache.ts).
       context.answer?.reads(this.options.name, cache.store.generation(this.options.name), policy.maxAgeSeconds * 1000);
       if (policy.maxAgeSeconds > 0) {
-        // The answer cache's lookup already caught up for this request: its round trip is shared.
-        await cache.store.caughtUp(context.answer ?? context);
-        return cachedFetch(cache.store, this.options.name, query, options.request.variables as Record<string, unknown> | undefined, policy, (variables) =>
-          this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
+        // One catch-up round trip per request, shared with the answer cache's lookup if it made one.
+        return cachedFetch(
+          cache.store,
+          this.options.name,
+          query,
+          options.request.variables as Record<string, unknown> | undefined,
+          policy,
+          (variables) => this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
+          () => cache.store.caughtUp(context.answer ?? context),
         ) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
       }
     }

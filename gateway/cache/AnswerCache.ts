@@ -120,8 +120,26 @@ export class AnswerCache {
         .update(String(req.headers.accept ?? ''))
         .digest('base64');
       const ticket = new AnswerTicket(key);
-      // A write committed before this request arrived is heard before the lookup (the entity cache's round trip,
-      // which the request's own fetches then share).
+      // Through to Apollo, with the ticket that keeps this answer once sent.
+      const pass = () => {
+        const before = new Set(res.getHeaderNames());
+        const send = res.send.bind(res);
+        res.send = (sent: unknown) => {
+          res.send = send;
+          this.keep(ticket, sent, res, before);
+          return send(sent);
+        };
+        res.locals[TICKET] = ticket;
+        next();
+      };
+      // Nothing kept: nothing to catch up with either. The fetches read the producers as they are now, and an
+      // answer kept from them is checked against the generations they saw.
+      if (!this.answers.has(key)) {
+        this.options.onLookup?.(false);
+        return pass();
+      }
+      // A write committed before this request arrived is heard before the kept answer is judged (the entity
+      // cache's round trip, which the request's own fetches then share).
       this.entities.caughtUp(ticket).then(async () => {
         const answer = this.answers.get(key);
         const hit = answer !== undefined && this.entities.enabled && this.valid(answer);
@@ -133,15 +151,7 @@ export class AnswerCache {
           return;
         }
         if (answer !== undefined && !hit) this.answers.delete(key);
-        const before = new Set(res.getHeaderNames());
-        const send = res.send.bind(res);
-        res.send = (sent: unknown) => {
-          res.send = send;
-          this.keep(ticket, sent, res, before);
-          return send(sent);
-        };
-        res.locals[TICKET] = ticket;
-        next();
+        pass();
       }).catch(next);
     };
   }

@@ -91,6 +91,13 @@ export class EntityCache implements ChangeListener {
     return this.generations.get(subgraph) ?? 0;
   }
 
+  /** Whether an answer is kept for `key` at the subgraph's current generation (a peek: not a counted lookup). */
+  holds(subgraph: string, key: string): boolean {
+    if (!this.listening) return false;
+    const entry = this.entries.peek(`${subgraph}\u0000${key}`);
+    return entry !== undefined && entry.generation === this.generation(subgraph);
+  }
+
   get(subgraph: string, kind: 'entity' | 'root', key: string): unknown {
     if (!this.listening) return undefined;
     const entry = this.entries.get(`${subgraph}\u0000${key}`);

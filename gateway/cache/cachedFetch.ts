@@ -24,6 +24,10 @@ export function stableJson(value: unknown): string {
  * An `_entities` fetch is split per representation: the known ones are answered from the cache and only the
  * others are fetched (their errors' paths mapped back to the caller's indices). Nothing from an answer with
  * errors is kept. Values are kept as JSON text, so the query plan's merging never alters a kept answer.
+ *
+ * `caughtUp` (the round trip that hears writes committed before the request) is awaited only when something kept
+ * could answer: a fetch with nothing kept reads the subgraph as it is now, at the generation it saw before, so a
+ * notice still on its way makes its answer expire early, never stale.
  */
 export async function cachedFetch(
   cache: EntityCache,
@@ -32,11 +36,13 @@ export async function cachedFetch(
   variables: Record<string, unknown> | undefined,
   policy: FetchCachePolicy,
   fetch: (variables: Record<string, unknown> | undefined) => Promise<FetchResult>,
+  caughtUp: () => Promise<void> = async () => {},
 ): Promise<FetchResult> {
   const ttlMs = policy.maxAgeSeconds * 1000;
   const representations = variables?.representations;
   if (!Array.isArray(representations)) {
     const key = `${query}\u0000${stableJson(variables ?? {})}`;
+    if (cache.holds(subgraph, key)) await caughtUp();
     const known = cache.get(subgraph, 'root', key) as string | undefined;
     if (known !== undefined) return { data: JSON.parse(known) };
     const generation = cache.generation(subgraph);
@@ -47,6 +53,7 @@ export async function cachedFetch(
   const { representations: _, ...rest } = variables!;
   const prefix = `${query}\u0000${stableJson(rest)}\u0000`;
   const keys = representations.map((representation) => prefix + stableJson(representation));
+  if (keys.some((key) => cache.holds(subgraph, key))) await caughtUp();
   const answers: unknown[] = new Array(representations.length);
   const missing: number[] = [];
   keys.forEach((key, i) => {
