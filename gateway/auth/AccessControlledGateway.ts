@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { buildASTSchema, execute, GraphQLError, parse, print, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
@@ -46,8 +47,14 @@ export interface GatewayContext {
   answer?: AnswerTicket;
 }
 
-/** How many rewritten operations are kept (per query text, operation name and scope set). */
+/**
+ * Rewritten operations kept (per query text, operation name and scope set), bounded by the memory they hold: a
+ * parsed document keeps its tokens, about 80 bytes per character of query text (measured with graphql-js 16), so an
+ * anonymous caller sending unique large queries cannot grow the gateway past this.
+ */
 const REWRITES_KEPT = 2000;
+const REWRITES_MAX_BYTES = 32 * 1024 * 1024;
+const BYTES_PER_QUERY_CHARACTER = 100;
 
 /** An operation rewritten for one scope set, with the text and hash the query planner keys on. */
 interface Rewrite {
@@ -95,7 +102,11 @@ export class AccessControlledGateway implements GatewayInterface {
    * question from callers with the same scopes is rewritten once. (One that reads a restricted field is rewritten
    * each time: its audit record holds that request's arguments.)
    */
-  private readonly rewrites = new Map<string, Rewrite>();
+  private readonly rewrites = new LRUCache<string, Rewrite>({
+    max: REWRITES_KEPT,
+    maxSize: REWRITES_MAX_BYTES,
+    sizeCalculation: (rewrite) => Math.max(1, rewrite.source.length * BYTES_PER_QUERY_CHARACTER),
+  });
   private apiSchema: GraphQLSchema | undefined;
 
   constructor(
@@ -191,16 +202,11 @@ export class AccessControlledGateway implements GatewayInterface {
   private rewrite(requestContext: GatewayGraphQLRequestContext, principal: Principal, operation: OperationDefinitionNode): Rewrite {
     const key = `${viewKey(principal)}\n${requestContext.queryHash}\n${operation.name?.value ?? ''}`;
     const kept = this.rewrites.get(key);
-    // The same query text parses to a new document each time, so `operation` is matched by name (an anonymous
-    // operation is the document's only one).
-    if (kept && kept.filtered.operation.name?.value === operation.name?.value) return kept;
+    if (kept) return kept;
     const filtered = filterOperation(requestContext.schema, this.policy, principal, requestContext.document, operation, requestContext.request.variables ?? {});
     const source = print(filtered.document);
     const rewrite = { filtered, source, queryHash: createHash('sha256').update(source).digest('hex') };
-    if (!filtered.touched.length) {
-      if (this.rewrites.size >= REWRITES_KEPT) this.rewrites.delete(this.rewrites.keys().next().value!);
-      this.rewrites.set(key, rewrite);
-    }
+    if (!filtered.touched.length) this.rewrites.set(key, rewrite);
     return rewrite;
   }
 
