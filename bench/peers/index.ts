@@ -25,6 +25,7 @@
  * @default BENCH_PEERS_SECONDS 20, BENCH_PEERS_ROUNDS 3, BENCH_PEERS_CONNECTIONS 10, BENCH_PEERS_WARMUP_SECONDS 5,
  *   BENCH_PEERS_CHECK 50, BENCH_PEERS_CLIENTS 1000, BENCH_PEERS_SEED 13,
  *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs),
+ *   BENCH_PEERS_ONLY unset (a comma list of the mix's operations, e.g. `area`: only those are sent — a diagnosis, not the mix),
  *   BENCH_PEERS_TIGA_ENV none (KEY=VALUE,… for our gateway, a diagnosis: its row then says it is not the defaults),
  *   BENCH_PEERS_KEEP_LOGS unset (set: the processes' logs stay in the temporary folder printed at the start)
  */
@@ -34,13 +35,13 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { SUPERGRAPH_PATH } from '../../lib/paths.ts';
 import { ensureEmbeddedKeys } from '../../lib/auth/keys.ts';
-import { createMix, readMixSpace, type MixRequest } from './mix.ts';
+import { createMix, operationsFromEnv, readMixSpace, type MixRequest } from './mix.ts';
 import { describeMixCost } from './mixCost.ts';
 import { canonical, firstDifference } from './compare.ts';
 import { GATEWAY_IDS, peerSupergraph, startGateway, type Gateway, type GatewayId } from './gateways.ts';
 import { composeServices, ensureDatabase, outboundAttempts, start, stopAll, tail, waitUntil, answers, type Running } from './stack.ts';
 import { load } from './load.ts';
-import { cacheDelta, cpuMs, readCaches } from './measure.ts';
+import { cacheDelta, cpuMs, cpuMsOfCommand, readCaches } from './measure.ts';
 import { report, summarise, type Measurement } from './report.ts';
 import { numberFrom } from './numberFrom.ts';
 
@@ -186,7 +187,8 @@ async function main(): Promise<number> {
   const space = await readMixSpace(async (body) => (await post(ours.url, body, setupClient(setupRequests++))).json as never);
   console.log(
     `mix: ${space.codes.COMMUNE.length} communes, ${space.codes.IRIS.length} IRIS, ${space.codes.EPCI.length} EPCI; indice ATMO ${space.history.first} … ${space.history.last}; ` +
-      `points in the Eurométropole's outline (bbox ${space.bbox.map((v) => v.toFixed(3)).join(', ')}); seed ${SEED}`,
+      `points in the Eurométropole's outline (bbox ${space.bbox.map((v) => v.toFixed(3)).join(', ')}); seed ${SEED}` +
+      (operationsFromEnv() ? `; ONLY ${operationsFromEnv()!.join(', ')} (BENCH_PEERS_ONLY: a diagnosis, not the mix)` : ''),
   );
   const cost = describeMixCost(supergraphSdl, createMix(space, SEED), 1000, EXPENSIVE_COST);
   console.log(`cost of the mix (the hub's cost model; from ${EXPENSIVE_COST} on a request is "expensive" for our gateway): ${cost.text}`);
@@ -234,10 +236,12 @@ async function main(): Promise<number> {
     for (const gateway of order) {
       const gatewayCachesBefore = gateway.metricsUrl ? await readCaches([gateway.metricsUrl]) : undefined;
       const subgraphCachesBefore = await readCaches(subgraphMetrics);
-      const cpuBefore = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids) };
+      const eachBefore = subgraphPids.map((pid) => cpuMs([pid]));
+      const cpuBefore = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids), database: cpuMsOfCommand('postgres'), load: process.cpuUsage() };
       // Every gateway gets the same sequence of requests in a round.
       const result = await load({ url: gateway.url, seconds: SECONDS, connections: CONNECTIONS, next: createMix(space, SEED + round), headers: forwardedFor });
-      const cpuAfter = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids) };
+      const each = subgraphPids.map((pid, i) => cpuMs([pid]) - eachBefore[i]!);
+      const cpuAfter = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids), database: cpuMsOfCommand('postgres'), load: process.cpuUsage(cpuBefore.load) };
       const measurement: Measurement = {
         round,
         ok: result.ok,
@@ -247,6 +251,8 @@ async function main(): Promise<number> {
         p99: result.p99,
         gatewayCpuMs: cpuAfter.gateway - cpuBefore.gateway,
         subgraphsCpuMs: cpuAfter.subgraphs - cpuBefore.subgraphs,
+        databaseCpuMs: cpuAfter.database - cpuBefore.database,
+        loadCpuMs: (cpuAfter.load.user + cpuAfter.load.system) / 1000,
         gatewayCaches: gateway.metricsUrl ? cacheDelta(gatewayCachesBefore!, await readCaches([gateway.metricsUrl])) : undefined,
         subgraphCaches: cacheDelta(subgraphCachesBefore, await readCaches(subgraphMetrics)),
       };
@@ -256,7 +262,9 @@ async function main(): Promise<number> {
       failures.set(gateway.id, merged);
       console.log(
         `round ${round + 1} ${gateway.id.padEnd(16)} ${(result.ok / result.seconds).toFixed(0).padStart(6)} req/s  p50 ${String(result.p50).padStart(4)} ms  p99 ${String(result.p99).padStart(5)} ms  ` +
-          `gateway ${(measurement.gatewayCpuMs / Math.max(1, result.ok)).toFixed(2)} CPU ms/req  subgraphs ${(measurement.subgraphsCpuMs / Math.max(1, result.ok)).toFixed(2)} CPU ms/req  failed ${result.failed}`,
+          `gateway ${(measurement.gatewayCpuMs / Math.max(1, result.ok)).toFixed(2)} CPU ms/req  subgraphs ${(measurement.subgraphsCpuMs / Math.max(1, result.ok)).toFixed(2)} CPU ms/req  ` +
+          `PostgreSQL ${(measurement.databaseCpuMs / Math.max(1, result.ok)).toFixed(2)}  load generator ${(measurement.loadCpuMs / Math.max(1, result.ok)).toFixed(2)}  failed ${result.failed}\n` +
+          `        subgraphs: ${subgraphs.map((s, i) => `${s.name} ${(each[i]! / Math.max(1, result.ok)).toFixed(2)}`).join(', ')}`,
       );
     }
   }

@@ -83,8 +83,18 @@ function inside(lon: number, lat: number, polygons: number[][][][]): boolean {
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
 
-/** An endless generator of mix requests: the same `seed` gives the same sequence. */
-export function createMix(space: MixSpace, seed: number): () => MixRequest {
+/**
+ * The operations named by BENCH_PEERS_ONLY (a comma list, for a diagnosis: what one kind of request costs), else
+ * every one. An unknown name is an error, not an empty mix.
+ */
+export function operationsFromEnv(value = process.env.BENCH_PEERS_ONLY): OperationName[] | undefined {
+  const names = (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) if (!(name in OPERATIONS)) throw new Error(`BENCH_PEERS_ONLY: unknown operation "${name}" (known: ${Object.keys(OPERATIONS).join(', ')})`);
+  return names.length ? (names as OperationName[]) : undefined;
+}
+
+/** An endless generator of mix requests: the same `seed` gives the same sequence. `only`: a part of the mix. */
+export function createMix(space: MixSpace, seed: number, only: OperationName[] | undefined = operationsFromEnv()): () => MixRequest {
   // The seeds' PRNG (mulberry32), seeded by name: the same seed gives the same sequence.
   const random = rng(`bench:peers:${seed}`);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -92,7 +102,7 @@ export function createMix(space: MixSpace, seed: number): () => MixRequest {
   const codes = [...space.codes.COMMUNE, ...space.codes.IRIS, ...space.codes.EPCI];
   const first = Date.parse(`${space.history.first}T00:00:00Z`);
   const last = Date.parse(`${space.history.last}T00:00:00Z`);
-  const names = Object.keys(OPERATIONS) as OperationName[];
+  const names = only ?? (Object.keys(OPERATIONS) as OperationName[]);
   const total = names.reduce((sum, name) => sum + OPERATIONS[name].weight, 0);
   const window = () => {
     const days = WINDOW_DAYS.min + Math.floor(random() * (WINDOW_DAYS.max - WINDOW_DAYS.min + 1));

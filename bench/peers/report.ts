@@ -10,6 +10,10 @@ export interface Measurement {
   p99: number;
   gatewayCpuMs: number;
   subgraphsCpuMs: number;
+  /** Every `postgres` process on the machine (the benchmark's database is the only busy one): an estimate. */
+  databaseCpuMs: number;
+  /** The benchmark's own process: autocannon and the mix. Not the stack's, but it shares the same cores. */
+  loadCpuMs: number;
   /** The gateway's own cache counters over the round (ours only: the peers expose none). */
   gatewayCaches: CacheCounts | undefined;
   subgraphCaches: CacheCounts;
@@ -23,6 +27,8 @@ export interface Summary {
   p99: number;
   gatewayCpuPerRequest: number;
   subgraphsCpuPerRequest: number;
+  databaseCpuPerRequest: number;
+  loadCpuPerRequest: number;
   failed: number;
   gatewayCaches: string;
   subgraphCaches: string;
@@ -57,6 +63,8 @@ export function summarise(label: string, ours: boolean, rounds: Measurement[]): 
     p99: median(rounds.map((r) => r.p99)),
     gatewayCpuPerRequest: rounds.reduce((sum, r) => sum + r.gatewayCpuMs, 0) / answered,
     subgraphsCpuPerRequest: rounds.reduce((sum, r) => sum + r.subgraphsCpuMs, 0) / answered,
+    databaseCpuPerRequest: rounds.reduce((sum, r) => sum + r.databaseCpuMs, 0) / answered,
+    loadCpuPerRequest: rounds.reduce((sum, r) => sum + r.loadCpuMs, 0) / answered,
     failed: rounds.reduce((sum, r) => sum + r.failed, 0),
     gatewayCaches: ours ? hitRates(sumCaches(rounds.map((r) => r.gatewayCaches))) : 'n/a (none exposed)',
     subgraphCaches: hitRates(sumCaches(rounds.map((r) => r.subgraphCaches))),
@@ -68,9 +76,12 @@ const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? v
 /** The Markdown table, the cache hit rates, and how ours compares with the best peer. */
 export function report(summaries: Summary[]): string {
   const lines = [
-    '| gateway in front of the same subgraphs | req/s (median) | p50 ms | p99 ms | gateway CPU ms/req | subgraphs CPU ms/req | failed |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...summaries.map((s) => `| ${s.label} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.gatewayCpuPerRequest)} | ${ms(s.subgraphsCpuPerRequest)} | ${s.failed} |`),
+    '| gateway in front of the same subgraphs | req/s (median) | p50 ms | p99 ms | gateway CPU ms/req | subgraphs CPU ms/req | PostgreSQL CPU ms/req (est.) | load generator CPU ms/req | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...summaries.map(
+      (s) =>
+        `| ${s.label} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.gatewayCpuPerRequest)} | ${ms(s.subgraphsCpuPerRequest)} | ${ms(s.databaseCpuPerRequest)} | ${ms(s.loadCpuPerRequest)} | ${s.failed} |`,
+    ),
     '',
     '| gateway | its caches (hit rate) | the subgraphs\' caches (hit rate) |',
     '|---|---|---|',

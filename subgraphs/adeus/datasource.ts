@@ -42,7 +42,8 @@ const TERRITORY_COLUMNS = [
   'parent_code',
   'approximate',
   'source',
-  'round((ST_Area(geom::geography) / 1e6)::numeric, 3) as area_km2',
+  // Stored with the outline (migration 005): the spheroid's area, in km², to the metre.
+  'area_km2',
   'ST_AsGeoJSON(centre, 6)::json as centre',
 ];
 
@@ -156,7 +157,8 @@ function withinRadius(knex: Knex, point: { lon: number; lat: number }, radius: n
   const spheroid = knex.raw('ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [point.lon, point.lat, radius]);
   const inDomain = point.lon >= LAMBERT_93_DOMAIN.lon[0] && point.lon <= LAMBERT_93_DOMAIN.lon[1] && point.lat >= LAMBERT_93_DOMAIN.lat[0] && point.lat <= LAMBERT_93_DOMAIN.lat[1];
   if (!inDomain) return spheroid;
-  const planar = (metres: number) => knex.raw('ST_DWithin(ST_Transform(geom, 2154), ST_Transform(ST_SetSRID(ST_MakePoint(?, ?), 4326), 2154), ?)', [point.lon, point.lat, metres]);
+  // geom_l93: the outline in Lambert-93, stored and indexed (migrations 004, 005).
+  const planar = (metres: number) => knex.raw('ST_DWithin(geom_l93, ST_Transform(ST_SetSRID(ST_MakePoint(?, ?), 4326), 2154), ?)', [point.lon, point.lat, metres]);
   const outer = radius * (1 + PLANAR_MARGIN) + 1;
   const inner = radius * (1 - PLANAR_MARGIN) - 1;
   return inner > 0 ? knex.raw('(? and (? or ?))', [planar(outer), planar(inner), spheroid]) : knex.raw('(? and ?)', [planar(outer), spheroid]);
