@@ -23,22 +23,34 @@ function stat(pid: number): { ppid: number; ticks: number } | undefined {
 }
 
 /**
- * CPU time (ms) used so far by every live process whose command is `name` (`postgres`: the server and every
- * backend, whoever's). A backend that ends within a window takes its time with it: the gateways' pools keep
- * theirs open, so over a load window that loss is small; it is an estimate, printed as one.
+ * CPU time (ms) used so far by the processes whose command is `name` (`postgres`: the server and every backend,
+ * whoever's). A backend that has exited is counted too: its time is in its parent's cutime + cstime once the
+ * parent (the postmaster) has waited for it, so a pool that closes idle connections does not make the figure
+ * drop. Every database of the server is counted: the benchmark's is the only busy one.
  */
 export function cpuMsOfCommand(name: string): number {
-  let ticks = 0;
+  const procs = new Map<number, { comm: string; ppid: number; own: number; children: number }>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')) !== name) continue;
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      // Fields 14–17 of proc(5): utime, stime, cutime, cstime (11–14 after the command).
+      procs.set(Number(entry), {
+        comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+        ppid: Number(fields[1]),
+        own: Number(fields[11]) + Number(fields[12]),
+        children: Number(fields[13]) + Number(fields[14]),
+      });
     } catch {
       // gone meanwhile
     }
+  }
+  let ticks = 0;
+  for (const proc of procs.values()) {
+    if (proc.comm !== name) continue;
+    ticks += proc.own;
+    if (procs.get(proc.ppid)?.comm !== name) ticks += proc.children;
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
