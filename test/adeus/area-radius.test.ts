@@ -54,3 +54,32 @@ describe('a point and a radius select what the spheroid selects', () => {
     expect(await selected(20, 10, 50_000)).toEqual([]);
   });
 });
+
+describe('the stored area and Lambert-93 outline follow the outline they come from', () => {
+  it('after an outline moves, its area is the spheroid\'s and a radius selection finds it where it now is', async () => {
+    const trx = await knex.transaction();
+    try {
+      const [commune] = (await trx('adeus.territory').select('code').where('kind', 'COMMUNE').orderBy('code').limit(1)) as { code: string }[];
+      // Moved 0.3° east and scaled up 1.5× around its centroid: a new place and a new area.
+      await trx.raw(
+        `update adeus.territory set geom = ST_Multi(ST_Translate(ST_Scale(geom, ST_MakePoint(1.5, 1.5), ST_Centroid(geom)), 0.3, 0)) where code = ?`,
+        [commune!.code],
+      );
+      const row = (await trx.raw(
+        `select area_km2::float8 as stored, round((ST_Area(geom::geography) / 1e6)::numeric, 3)::float8 as computed, ST_X(ST_Centroid(geom)) as lon, ST_Y(ST_Centroid(geom)) as lat from adeus.territory where code = ?`,
+        [commune!.code],
+      )).rows[0] as { stored: number; computed: number; lon: number; lat: number };
+      expect(row.stored).toBe(row.computed);
+      const inTrx = async (radius: number) => (await territoriesInAreas(trx, [{ selector: { point: { lon: row.lon, lat: row.lat }, radiusMeters: radius }, geometry: null as never }], null)).map((r) => r.code);
+      const spheroid = async (radius: number) =>
+        ((await trx('adeus.territory').select('code').whereRaw('ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography, ?)', [row.lon, row.lat, radius])) as { code: string }[])
+          .map((r) => r.code)
+          .sort((a, b) => a.localeCompare(b));
+      expect(await inTrx(100)).toContain(commune!.code);
+      expect(await inTrx(100)).toEqual(await spheroid(100));
+      expect(await inTrx(5_000)).toEqual(await spheroid(5_000));
+    } finally {
+      await trx.rollback();
+    }
+  });
+});
