@@ -52,6 +52,8 @@ const WARMUP = numberFrom('BENCH_PEERS_WARMUP_SECONDS', 5, 0);
 const CHECKS = numberFrom('BENCH_PEERS_CHECK', 50);
 const CLIENTS = numberFrom('BENCH_PEERS_CLIENTS', 1000);
 const SEED = numberFrom('BENCH_PEERS_SEED', 13, 0);
+/** BENCH_PEERS_ONLY: a part of the mix (a diagnosis), else all of it. */
+const ONLY = operationsFromEnv();
 const WANTED = new Set(['tiga', ...(process.env.BENCH_PEERS_GATEWAYS ?? GATEWAY_IDS.join(',')).split(',').map((id) => id.trim()).filter(Boolean)]);
 for (const id of WANTED) if (!(GATEWAY_IDS as readonly string[]).includes(id)) throw new Error(`BENCH_PEERS_GATEWAYS: unknown gateway "${id}" (known: ${GATEWAY_IDS.join(', ')})`);
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -188,9 +190,9 @@ async function main(): Promise<number> {
   console.log(
     `mix: ${space.codes.COMMUNE.length} communes, ${space.codes.IRIS.length} IRIS, ${space.codes.EPCI.length} EPCI; indice ATMO ${space.history.first} … ${space.history.last}; ` +
       `points in the Eurométropole's outline (bbox ${space.bbox.map((v) => v.toFixed(3)).join(', ')}); seed ${SEED}` +
-      (operationsFromEnv() ? `; ONLY ${operationsFromEnv()!.join(', ')} (BENCH_PEERS_ONLY: a diagnosis, not the mix)` : ''),
+      (ONLY ? `; ONLY ${ONLY.join(', ')} (BENCH_PEERS_ONLY: a diagnosis, not the mix)` : ''),
   );
-  const cost = describeMixCost(supergraphSdl, createMix(space, SEED), 1000, EXPENSIVE_COST);
+  const cost = describeMixCost(supergraphSdl, createMix(space, SEED, ONLY), 1000, EXPENSIVE_COST);
   console.log(`cost of the mix (the hub's cost model; from ${EXPENSIVE_COST} on a request is "expensive" for our gateway): ${cost.text}`);
   console.log(
     `  our gateway's defaults for expensive requests: ${Math.max(1, os.availableParallelism() - 1)} at once here (TIGA_EXPENSIVE_SLOTS: cores − 1), ` +
@@ -198,7 +200,7 @@ async function main(): Promise<number> {
   );
 
   // 4. Answers compared first.
-  const check = createMix(space, SEED + 1_000_000);
+  const check = createMix(space, SEED + 1_000_000, ONLY);
   const mismatches: string[] = [];
   for (let i = 0; i < CHECKS; i++) {
     const request = check();
@@ -225,7 +227,7 @@ async function main(): Promise<number> {
   const subgraphPids = subgraphProcesses.map(({ running }) => running.pid);
   const subgraphMetrics = subgraphs.map((s) => `http://127.0.0.1:${s.port}/metrics`);
   if (WARMUP) {
-    for (const gateway of gateways) await load({ url: gateway.url, seconds: WARMUP, connections: CONNECTIONS, next: createMix(space, SEED + 999), headers: forwardedFor });
+    for (const gateway of gateways) await load({ url: gateway.url, seconds: WARMUP, connections: CONNECTIONS, next: createMix(space, SEED + 999, ONLY), headers: forwardedFor });
     console.log(`warm-up: ${WARMUP} s per gateway`);
   }
   console.log(`\n${ROUNDS} round(s) × ${SECONDS} s per gateway, ${CONNECTIONS} connections, order reversed every other round\n`);
@@ -239,7 +241,7 @@ async function main(): Promise<number> {
       const eachBefore = subgraphPids.map((pid) => cpuMs([pid]));
       const cpuBefore = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids), database: cpuMsOfCommand('postgres'), load: process.cpuUsage() };
       // Every gateway gets the same sequence of requests in a round.
-      const result = await load({ url: gateway.url, seconds: SECONDS, connections: CONNECTIONS, next: createMix(space, SEED + round), headers: forwardedFor });
+      const result = await load({ url: gateway.url, seconds: SECONDS, connections: CONNECTIONS, next: createMix(space, SEED + round, ONLY), headers: forwardedFor });
       const each = subgraphPids.map((pid, i) => cpuMs([pid]) - eachBefore[i]!);
       const cpuAfter = { gateway: cpuMs([gateway.running.pid]), subgraphs: cpuMs(subgraphPids), database: cpuMsOfCommand('postgres'), load: process.cpuUsage(cpuBefore.load) };
       const measurement: Measurement = {

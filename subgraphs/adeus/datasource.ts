@@ -42,7 +42,7 @@ const TERRITORY_COLUMNS = [
   'parent_code',
   'approximate',
   'source',
-  // Stored with the outline (migration 005): the spheroid's area, in km², to the metre.
+  // Stored with the outline (migration 005): the spheroid's area in km², rounded to 0.001 km².
   'area_km2',
   'ST_AsGeoJSON(centre, 6)::json as centre',
 ];
