@@ -134,12 +134,34 @@ async function loadPoints() {
   }));
 }
 
-/** Whether the outlines' loaded tiles all carry the area layer's current colours. */
+/** Each outline's box [west, south, east, north], computed once per loaded geometry. */
+const boxes = new WeakMap();
+function boxOf(feature) {
+  let box = boxes.get(feature);
+  if (!box) {
+    box = [Infinity, Infinity, -Infinity, -Infinity];
+    const visit = (c) => (typeof c[0] === 'number' ? ((box[0] = Math.min(box[0], c[0])), (box[1] = Math.min(box[1], c[1])), (box[2] = Math.max(box[2], c[0])), (box[3] = Math.max(box[3], c[1]))) : c.forEach(visit));
+    visit(feature.geometry.coordinates);
+    boxes.set(feature, box);
+  }
+  return box;
+}
+
+/**
+ * Whether the outlines' loaded tiles carry the area layer's current colours: none stale, and, when an outline
+ * to colour lies in the view, at least one coloured outline loaded — tiles still empty from before the data
+ * arrived hold nothing stale but draw nothing either. (A view whose every such box is crossed by the view but
+ * whose outlines all miss it would wait forever: only `data-ready` waits, nothing a visitor sees.)
+ */
 function drawn() {
+  const bounds = map.getBounds();
+  const inView = ([west, south, east, north]) => west <= bounds.getEast() && east >= bounds.getWest() && south <= bounds.getNorth() && north >= bounds.getSouth();
   return ['communes', 'epci'].every((id) => {
     if (!geometry[id]) return true;
-    // (No tile of a source loaded at this zoom: nothing of it is drawn, so nothing stale.)
-    return map.querySourceFeatures(id).every((f) => (fillValues[id][f.properties.code]?.fill ?? null) === (f.properties.fill ?? null));
+    const loaded = map.querySourceFeatures(id);
+    if (!loaded.every((f) => (fillValues[id][f.properties.code]?.fill ?? null) === (f.properties.fill ?? null))) return false;
+    const expected = geometry[id].features.some((f) => fillValues[id][f.properties.code]?.fill && inView(boxOf(f)));
+    return !expected || loaded.some((f) => f.properties.fill);
   });
 }
 
