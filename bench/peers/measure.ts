@@ -10,16 +10,35 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** ppid and utime + stime (ticks) of a process; undefined once it is gone. /proc/<pid>/stat fields 4, 14, 15. */
-function stat(pid: number): { ppid: number; ticks: number } | undefined {
+/**
+ * Command, ppid, utime + stime, and cutime + cstime (its waited-for children's) in ticks of a process; undefined
+ * once it is gone. /proc/<pid>/stat fields 2, 4, 14–17.
+ */
+function stat(pid: number): { comm: string; ppid: number; ticks: number; childTicks: number } | undefined {
   try {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: fields are counted after its last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+      childTicks: Number(fields[13]) + Number(fields[14]),
+    };
   } catch {
     return undefined;
   }
+}
+
+/** Every live process's stat, by pid. */
+function allStats(): Map<number, NonNullable<ReturnType<typeof stat>>> {
+  const stats = new Map<number, NonNullable<ReturnType<typeof stat>>>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const found = stat(Number(entry));
+    if (found) stats.set(Number(entry), found);
+  }
+  return stats;
 }
 
 /**
@@ -29,28 +48,12 @@ function stat(pid: number): { ppid: number; ticks: number } | undefined {
  * drop. Every database of the server is counted: the benchmark's is the only busy one.
  */
 export function cpuMsOfCommand(name: string): number {
-  const procs = new Map<number, { comm: string; ppid: number; own: number; children: number }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      // Fields 14–17 of proc(5): utime, stime, cutime, cstime (11–14 after the command).
-      procs.set(Number(entry), {
-        comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
-        ppid: Number(fields[1]),
-        own: Number(fields[11]) + Number(fields[12]),
-        children: Number(fields[13]) + Number(fields[14]),
-      });
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const stats = allStats();
   let ticks = 0;
-  for (const proc of procs.values()) {
+  for (const proc of stats.values()) {
     if (proc.comm !== name) continue;
-    ticks += proc.own;
-    if (procs.get(proc.ppid)?.comm !== name) ticks += proc.children;
+    ticks += proc.ticks;
+    if (stats.get(proc.ppid)?.comm !== name) ticks += proc.childTicks;
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
@@ -58,11 +61,7 @@ export function cpuMsOfCommand(name: string): number {
 /** The process and every live descendant (a gateway that forks workers is measured whole). */
 function tree(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const parent = stat(Number(entry))?.ppid;
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-  }
+  for (const [pid, { ppid }] of allStats()) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const pids = [root];
   for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]!) ?? []));
   return pids;
