@@ -27,6 +27,9 @@
  *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs),
  *   BENCH_PEERS_ONLY unset (a comma list of the mix's operations, e.g. `area`: only those are sent — a diagnosis, not the mix),
  *   BENCH_PEERS_TIGA_ENV none (KEY=VALUE,… for our gateway, a diagnosis: its row then says it is not the defaults),
+ *   BENCH_PEERS_B_ROOT this checkout, BENCH_PEERS_B_ENV none: with `tiga-b` in BENCH_PEERS_GATEWAYS, our gateway runs a second
+ *     time, from that checkout (with its own node_modules) and/or with those settings, in front of the same subgraphs —
+ *     a same-run A/B of two builds or settings of ours (row "B", and a "B / ours" line; it is no peer),
  *   BENCH_PEERS_KEEP_LOGS unset (set: the processes' logs stay in the temporary folder printed at the start)
  */
 import fs from 'node:fs';
@@ -68,17 +71,21 @@ const HUB_COST_PER_MINUTE = 3_000_000;
  * BENCH_PEERS_TIGA_ENV=KEY=VALUE,…: settings for our gateway on top of the compose file's, for a diagnosis
  * (e.g. TIGA_EXPENSIVE_SLOTS=4); its row of the table then names them, being no longer the shipped defaults.
  */
-const TIGA_OVERRIDES = Object.fromEntries(
-  (process.env.BENCH_PEERS_TIGA_ENV ?? '')
-    .split(',')
-    .map((pair) => pair.trim())
-    .filter(Boolean)
-    .map((pair) => {
-      const at = pair.indexOf('=');
-      if (at < 1) throw new Error(`BENCH_PEERS_TIGA_ENV: "${pair}" is not KEY=VALUE`);
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-);
+const settingsFrom = (name: string): Record<string, string> =>
+  Object.fromEntries(
+    (process.env[name] ?? '')
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`${name}: "${pair}" is not KEY=VALUE`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  );
+const TIGA_OVERRIDES = settingsFrom('BENCH_PEERS_TIGA_ENV');
+/** `tiga-b`: our gateway again, from BENCH_PEERS_B_ROOT (a checkout with its node_modules) and with BENCH_PEERS_B_ENV. */
+const VARIANT = { root: path.resolve(process.env.BENCH_PEERS_B_ROOT || PROJECT_ROOT), env: settingsFrom('BENCH_PEERS_B_ENV') };
 
 /**
  * The n-th virtual client's address, as a trusted proxy forwards it: 127.1.0.0, 127.1.0.1, …. Addresses in
@@ -163,7 +170,7 @@ async function main(): Promise<number> {
   const ids = GATEWAY_IDS.filter((id) => WANTED.has(id));
   const started = await Promise.allSettled(
     ids.map((id: GatewayId) =>
-      startGateway(id, { ours: ourSpec, oursEnv: { TIGA_TRUSTED_PROXIES: '127.0.0.1', ...TIGA_OVERRIDES }, supergraphFile, workDir, deadline }).then((g) => {
+      startGateway(id, { ours: ourSpec, oursEnv: { TIGA_TRUSTED_PROXIES: '127.0.0.1', ...TIGA_OVERRIDES }, variant: VARIANT, supergraphFile, workDir, deadline }).then((g) => {
         processes.push(g.running);
         return g;
       }),
@@ -272,7 +279,7 @@ async function main(): Promise<number> {
   }
 
   // 6. The report.
-  const summaries = gateways.map((g) => summarise(g.label, g.ours, measured.get(g.id)!));
+  const summaries = gateways.map((g) => summarise(g.label, g.ours, measured.get(g.id)!, g.variant));
   console.log(`\n${report(summaries)}\n`);
   console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node.js ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} at the end; ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s`);
   let exitCode = 0;

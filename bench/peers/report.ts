@@ -22,6 +22,8 @@ export interface Measurement {
 export interface Summary {
   label: string;
   ours: boolean;
+  /** Our gateway again (`tiga-b`), compared with ours rather than counted as a peer. */
+  variant: boolean;
   rps: number;
   p50: number;
   p99: number;
@@ -53,11 +55,12 @@ const sumCaches = (all: (CacheCounts | undefined)[]): CacheCounts | undefined =>
 };
 
 /** Medians over the rounds for throughput and latency; CPU per request over all the rounds' answers together. */
-export function summarise(label: string, ours: boolean, rounds: Measurement[]): Summary {
+export function summarise(label: string, ours: boolean, rounds: Measurement[], variant = false): Summary {
   const answered = rounds.reduce((sum, r) => sum + r.ok, 0) || 1;
   return {
     label,
     ours,
+    variant,
     rps: median(rounds.map((r) => r.ok / r.seconds)),
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
@@ -66,7 +69,7 @@ export function summarise(label: string, ours: boolean, rounds: Measurement[]): 
     databaseCpuPerRequest: rounds.reduce((sum, r) => sum + r.databaseCpuMs, 0) / answered,
     loadCpuPerRequest: rounds.reduce((sum, r) => sum + r.loadCpuMs, 0) / answered,
     failed: rounds.reduce((sum, r) => sum + r.failed, 0),
-    gatewayCaches: ours ? hitRates(sumCaches(rounds.map((r) => r.gatewayCaches))) : 'n/a (none exposed)',
+    gatewayCaches: ours || variant ? hitRates(sumCaches(rounds.map((r) => r.gatewayCaches))) : 'n/a (none exposed)',
     subgraphCaches: hitRates(sumCaches(rounds.map((r) => r.subgraphCaches))),
   };
 }
@@ -88,10 +91,19 @@ export function report(summaries: Summary[]): string {
     ...summaries.map((s) => `| ${s.label} | ${s.gatewayCaches} | ${s.subgraphCaches} |`),
   ];
   const ours = summaries.find((s) => s.ours);
-  const peers = summaries.filter((s) => !s.ours);
+  const peers = summaries.filter((s) => !s.ours && !s.variant);
+  const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : 'n/a');
+  const variant = summaries.find((s) => s.variant);
+  if (ours && variant) {
+    const total = (s: Summary) => s.gatewayCpuPerRequest + s.subgraphsCpuPerRequest;
+    lines.push(
+      '',
+      `B / ours: req/s ${ratio(variant.rps, ours.rps)}, p99 ${ratio(variant.p99, ours.p99)}, gateway CPU ms/req ${ratio(variant.gatewayCpuPerRequest, ours.gatewayCpuPerRequest)}, ` +
+        `gateway + subgraphs CPU ms/req ${ratio(total(variant), total(ours))}`,
+    );
+  }
   if (ours && peers.length) {
     const best = peers.reduce((a, b) => (b.rps > a.rps ? b : a));
-    const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : 'n/a');
     lines.push(
       '',
       `ours / best peer (${best.label}, by req/s): req/s ${ratio(ours.rps, best.rps)}, p50 ${ratio(ours.p50, best.p50)}, p99 ${ratio(ours.p99, best.p99)}, ` +
