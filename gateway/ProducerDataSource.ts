@@ -1,7 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import { STATUS_CODES } from 'node:http';
+import { GraphQLError, Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { request as httpRequest, type Dispatcher } from 'undici';
 import type { GatewayContext } from './auth/AccessControlledGateway.ts';
 import { REQUEST_ID_HEADER } from '../lib/http/requestId.ts';
 import { SubgraphFailure } from './SubgraphFailure.ts';
@@ -24,13 +25,23 @@ export interface ProducerDataSourceOptions {
   url: string;
   /** Deadline of one call, in milliseconds. */
   timeoutMs: number;
-  fetcher: Fetcher;
+  /** The HTTP connections to the subgraphs (an undici Agent with keep-alive sockets), shared by the gateway's sources. */
+  dispatcher: Dispatcher;
   /** The subgraph in this very process: called without HTTP, with the same deadline, token and failure handling. */
   inProcess?: InProcessSubgraph;
   /** Where the gateway's log lines go: a failure's detail (URL, host, cause), under the request id. @default the process's log */
   log?: (line: string) => void;
   /** The entity cache and the cache policy of each fetch (gateway/cache/): anonymous fetches of open fields only. */
   cache?: { store: EntityCache; policyOf: (query: string) => FetchCachePolicy };
+}
+
+/** The parsed body, or undefined when it is not JSON (a proxy's page with a JSON content type). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The response names a fetch asks for at its top level, or under `_entities`: what a failure leaves out. */
@@ -55,34 +66,12 @@ function requestedFields(document: DocumentNode): { entities: boolean; fields: s
  * stands. The error names the producer publicly and never the URL, host or cause, which go to the log under
  * the request id. A subgraph refusing the forwarded token (401/403) keeps its own answer.
  */
-export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  private readonly options: ProducerDataSourceOptions;
-  /** The deadline of the call being made: RemoteGraphQLDataSource hands its fetcher only method, headers, body. */
-  private readonly deadline = new AsyncLocalStorage<AbortSignal>();
+export class ProducerDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(private readonly options: ProducerDataSourceOptions) {}
 
-  constructor(options: ProducerDataSourceOptions) {
-    const deadline = new AsyncLocalStorage<AbortSignal>();
-    super({ url: options.url, fetcher: ((url: string, init: object) => options.fetcher(url, { ...init, signal: deadline.getStore() } as never)) as Fetcher });
-    this.deadline = deadline;
-    this.options = options;
-  }
-
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    // Subgraphs verify the caller's token themselves (defence in depth): forward it untouched.
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-    // The subgraph logs under the same id as the gateway, so one id finds a request's whole story.
-    if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-    // Tracing on: the subgraph's span is a child of this fetch's (W3C traceparent).
-    injectTraceContext(request.http?.headers);
-  }
-
-  override didEncounterError(error: Error): never {
-    throw SubgraphFailure.from(this.options.name, error);
-  }
-
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     // GraphQLDataSourceRequestKind is not exported: its INCOMING_OPERATION value.
-    if (options.kind !== ('incoming operation' as typeof options.kind)) return super.process(options);
+    if (options.kind !== ('incoming operation' as typeof options.kind)) return this.fetchOnce(options);
     const cache = this.options.cache;
     const query = options.request.query;
     // Only what an anonymous caller asked is shared through the cache: a request with a token neither reads nor
@@ -103,7 +92,7 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
           policy,
           (variables) => this.fetchOnce({ ...options, request: { ...options.request, variables } } as GraphQLDataSourceProcessOptions<GatewayContext>) as Promise<FetchResult>,
           () => cache.store.caughtUp(context.answer ?? context),
-        ) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
+        ) as Promise<GatewayGraphQLResponse>;
       }
     }
     if (context.answer) context.answer.cacheable = false;
@@ -111,12 +100,15 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /** One call to the subgraph, bounded by the deadline; a failure answers as the subgraph's fields being unavailable. */
-  private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+  private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    // One timer per call, cleared when it ends (AbortSignal.timeout's cannot be: each would fire later, for nothing).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    const signal = deadline.signal;
     const observed = observeSubgraphFetch(this.options.name);
     try {
       // The signal bounds the whole call: connecting, waiting, and reading the body.
-      const result = await observed.run(() => (this.options.inProcess ? this.callInProcess(this.options.inProcess, options, signal) : this.deadline.run(signal, () => super.process(options))));
+      const result = await observed.run(() => (this.options.inProcess ? this.callInProcess(this.options.inProcess, options, signal) : this.callOverHttp(options, signal)));
       observed.end('ok');
       return result;
     } catch (error) {
@@ -134,14 +126,46 @@ export class ProducerDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         'producer unavailable',
       );
       return { errors: this.unavailable(options, signal.aborted) };
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * The call over HTTP: a GraphQL POST on a kept-alive connection. Subgraphs verify the caller's token themselves
+   * (defence in depth), so it is forwarded untouched; the request id goes along, so one id finds a request's whole
+   * story in every log; with tracing on, the subgraph's span is a child of this fetch's (W3C traceparent). Anything
+   * but a 2xx JSON answer is a failure: a 401/403 keeps its code (the caller's business, SubgraphFailure.from), the
+   * rest names the URL and status only in the log.
+   */
+  private async callOverHttp(options: GraphQLDataSourceProcessOptions<GatewayContext>, signal: AbortSignal): Promise<GatewayGraphQLResponse> {
+    const context = options.context as Partial<GatewayContext>;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (context.authorization) headers.authorization = context.authorization;
+    if (context.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
+    injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
+    const { query, variables, operationName, extensions } = options.request;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
+    const { url, dispatcher } = this.options;
+    const response = await httpRequest(url, { method: 'POST', headers, body, signal, dispatcher });
+    const text = await response.body.text();
+    const type = String(response.headers['content-type'] ?? '');
+    const json = /^application\/(graphql-response\+)?json/.test(type) ? parseJson(text) : undefined;
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      const status = response.statusCode;
+      const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : undefined;
+      const statusText = STATUS_CODES[status] ?? '';
+      throw SubgraphFailure.from(this.options.name, new GraphQLError(`${status}: ${statusText}`, { extensions: { ...(code ? { code } : {}), response: { url, status, statusText, body: json ?? text } } }));
+    }
+    if (!json || typeof json !== 'object') throw new SubgraphFailure(this.options.name, new Error(`expected a JSON object from ${url}, received ${type || 'no content type'}: ${text.slice(0, 300)}`));
+    return json as GatewayGraphQLResponse;
   }
 
   /** The in-process call, bounded by the same deadline as an HTTP one (past it the answer is not waited for). */
   private callInProcess(call: InProcessSubgraph, options: GraphQLDataSourceProcessOptions<GatewayContext>, signal: AbortSignal) {
     const { query, variables, operationName } = options.request;
     const answer = call({ query: query ?? '', variables: variables as Record<string, unknown> | undefined, operationName }, { authorization: (options.context as GatewayContext).authorization, requestId: (options.context as GatewayContext).requestId });
-    return new Promise<Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>>((resolve, reject) => {
+    return new Promise<GatewayGraphQLResponse>((resolve, reject) => {
       const late = () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`));
       signal.addEventListener('abort', late, { once: true });
       answer.then(

@@ -1,13 +1,11 @@
-import http from 'node:http';
 import express from 'express';
 import { buildASTSchema, parse } from 'graphql';
-import fetch from 'node-fetch';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import { Agent } from 'undici';
 import { graphiql } from './graphiql.ts';
 import { AccessControlledGateway, maskNames, type AccessMode, type GatewayContext } from './auth/AccessControlledGateway.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
@@ -15,7 +13,7 @@ import type { Principal } from '../lib/auth/principal.ts';
 import type { AuditEntry } from '../lib/audit.ts';
 import { jsonErrors, jsonNotFound } from '../lib/http/jsonErrors.ts';
 import { maskUnexpectedErrors } from '../lib/http/maskUnexpectedErrors.ts';
-import { REQUEST_ID_HEADER, requestId, requestIdOf } from '../lib/http/requestId.ts';
+import { REQUEST_ID_HEADER, requestId, requestIdInErrorAnswers, requestIdOf, tagErrorsWithRequestId, tagErrorWithRequestId } from '../lib/http/requestId.ts';
 import { securityHeaders } from '../lib/http/securityHeaders.ts';
 import { privateWhenAuthorized } from '../lib/http/privateWhenAuthorized.ts';
 import { openCors } from './openCors.ts';
@@ -97,10 +95,9 @@ export { QUERY_LIMITS };
 /** Apollo Server reports usage and schemas to Apollo when APOLLO_KEY is set: never from here. */
 const noReporting = () => [ApolloServerPluginUsageReportingDisabled(), ApolloServerPluginSchemaReportingDisabled()];
 
-// One pool of keep-alive sockets per gateway: opening a TCP connection per subgraph fetch halves throughput.
-const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const keepAliveFetch = ((url: string, init?: Parameters<typeof fetch>[1]) =>
-  fetch(url, { ...init, agent: keepAliveAgent })) as unknown as Fetcher;
+// One pool of keep-alive sockets per gateway and subgraph: opening a TCP connection per subgraph fetch halves
+// throughput. undici rather than node-fetch over http.Agent: a fetch costs the gateway about a third less CPU.
+const subgraphConnections = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
 
 /**
  * The gateway's settings from the configuration: one place, so `npm start` (the hub) and `npm run gateway`
@@ -147,7 +144,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
         name,
         title: titles.get(name) ?? name,
         url: options.subgraphUrls[name] ?? url ?? '',
-        fetcher: keepAliveFetch,
+        dispatcher: subgraphConnections,
         inProcess: options.inProcess?.[name],
         timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
         log,
@@ -226,7 +223,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     gateway,
     // graphql-armor types its plugins against the CommonJS build of @apollo/server; the shapes are identical.
     // Apollo's landing pages load from Apollo's CDN: browsers get our own GraphiQL instead.
-    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, closeListeners, observed, ...(answerCache ? [answerCache.plugin<GatewayContext>()] : []), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...noReporting()],
+    plugins: [...(armor.plugins as unknown as ApolloServerPlugin<GatewayContext>[]), pricing, gate, maskValidationErrors, closeShedding, closeListeners, tagErrorsWithRequestId<GatewayContext>(), observed, ...(answerCache ? [answerCache.plugin<GatewayContext>()] : []), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...noReporting()],
     // Apollo's default follows NODE_ENV (off in production), which would break GraphiQL's docs and code
     // generators in a deployment: the open contract is public, so it is on unless configured off.
     introspection: options.introspection ?? true,
@@ -263,13 +260,22 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     express.json({ limit: '6mb' }),
     gate.early((req) => clientKey(req, undefined)),
     ...(answerCache ? [answerCache.middleware()] : []),
+    requestIdInErrorAnswers(),
     expressMiddleware(server, {
       context: async ({ req, res }) => {
-        const principal = await options.verifier(req.headers.authorization);
+        const id = requestIdOf(res);
+        let principal;
+        try {
+          principal = await options.verifier(req.headers.authorization);
+        } catch (error) {
+          // A refused token's error carries the request's id, as every error does (lib/http/requestId.ts).
+          tagErrorWithRequestId(error, id);
+          throw error;
+        }
         return {
           principal,
           authorization: req.headers.authorization,
-          requestId: requestIdOf(res),
+          requestId: id,
           client: clientKey(req, principal),
           answer: AnswerCache.ticketOf(res),
         };

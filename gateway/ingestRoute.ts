@@ -3,7 +3,7 @@ import express from 'express';
 import type { AccessPolicy } from '../lib/auth/policy.ts';
 import { describeRule, isAllowed } from '../lib/auth/principal.ts';
 import type { TokenVerifier } from '../lib/auth/verify.ts';
-import { currentRequestId } from '../lib/http/requestId.ts';
+import { requestIdOf } from '../lib/http/requestId.ts';
 
 export interface PushOptions {
   /** Where each subgraph's GraphQL endpoint is, by name (its `/ingest` sits beside it). */
@@ -42,7 +42,7 @@ export function pushRoute(options: PushOptions): express.Router {
     const url = new URL(target);
     url.pathname = url.pathname.replace(/\/graphql$/, '/ingest');
     url.search = new URL(req.originalUrl, 'http://x').search;
-    const headers: Record<string, string> = { 'x-request-id': currentRequestId() ?? '' };
+    const headers: Record<string, string> = { 'x-request-id': requestIdOf(res) };
     for (const name of FORWARDED) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
     const upstream = http.request(url, { method: 'POST', headers }, (answer) => {
       res.status(answer.statusCode ?? 502);
@@ -50,7 +50,7 @@ export function pushRoute(options: PushOptions): express.Router {
       answer.pipe(res);
     });
     upstream.on('error', (error) => {
-      console.error(`[${currentRequestId() ?? '-'}] push to ${producer} failed: ${error.message}`);
+      console.error(`[${requestIdOf(res)}] push to ${producer} failed: ${error.message}`);
       if (!res.headersSent) fail(503, 'PRODUCER_UNAVAILABLE', `${producer} cannot take files right now; try again later`);
       else res.destroy();
     });

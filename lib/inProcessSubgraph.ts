@@ -29,15 +29,15 @@ export type InProcessSubgraph = (operation: SubgraphOperation, caller: { authori
  * and log line — only the socket, the HTTP parsing and the JSON text are left out. A token the subgraph refuses
  * gives the error it would have answered over HTTP.
  */
-export function inProcessSubgraph<TContext extends BaseContext>(service: string, server: ApolloServer<TContext>, contextOf: (authorization: string | undefined) => Promise<TContext>): InProcessSubgraph {
-  const call = async (operation: SubgraphOperation, authorization: string | undefined): Promise<SubgraphAnswer> => {
+export function inProcessSubgraph<TContext extends BaseContext>(service: string, server: ApolloServer<TContext>, contextOf: (authorization: string | undefined, requestId?: string) => Promise<TContext>): InProcessSubgraph {
+  const call = async (operation: SubgraphOperation, authorization: string | undefined, requestId: string | undefined): Promise<SubgraphAnswer> => {
     // A turn of the event loop first, as a socket would give: on the embedded database a whole federated request
     // could otherwise run in one chain of promises, and the process would accept no connection, answer no health
     // check and hear no signal until it ends.
     await new Promise((resolve) => setImmediate(resolve));
     let contextValue: TContext;
     try {
-      contextValue = await contextOf(authorization);
+      contextValue = await contextOf(authorization, requestId);
     } catch (error) {
       if (error instanceof GraphQLError) return { errors: [error.toJSON()] };
       throw error;
@@ -47,13 +47,13 @@ export function inProcessSubgraph<TContext extends BaseContext>(service: string,
     return response.body.singleResult as SubgraphAnswer;
   };
   return (operation, { authorization, requestId }) => {
-    if (!tracingUrl()) return call(operation, authorization);
+    if (!tracingUrl()) return call(operation, authorization, requestId);
     // The subgraph's own span, under the gateway's fetch, as its HTTP middleware would open it (observeHttp.ts).
     const span = tracer().startSpan(`${service} in-process`, {
       kind: SpanKind.SERVER,
       attributes: { 'tiga.service': service, 'tiga.transport': 'in-process', ...(requestId ? { 'tiga.request_id': requestId } : {}) },
     });
-    return context.with(trace.setSpan(context.active(), span), () => call(operation, authorization)).then(
+    return context.with(trace.setSpan(context.active(), span), () => call(operation, authorization, requestId)).then(
       (answer) => (span.end(), answer),
       (error: unknown) => {
         span.setStatus({ code: SpanStatusCode.ERROR });

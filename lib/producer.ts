@@ -12,6 +12,8 @@ export interface ProducerContext<Loaders> extends AccessContext {
   /** The producer's database, for its write modules (reads go through `loaders`). */
   db: Database;
   loaders: Loaders;
+  /** The request's id (the gateway's, forwarded): on the log lines and errors of this request (lib/http/requestId.ts). */
+  requestId?: string;
 }
 
 /** The typed values of a producer's declared settings. */

@@ -12,7 +12,7 @@ import { readAccessPolicy } from './auth/policy.ts';
 import { internalError, unauthenticated } from './errors.ts';
 import { jsonErrors, jsonNotFound } from './http/jsonErrors.ts';
 import { maskUnexpectedErrors } from './http/maskUnexpectedErrors.ts';
-import { currentRequestId, requestId } from './http/requestId.ts';
+import { requestId, requestIdInErrorAnswers, requestIdOf, tagErrorsWithRequestId, tagErrorWithRequestId } from './http/requestId.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { loggerFor } from './observability/logger.ts';
 import { observeGraphQL } from './observability/observeGraphQL.ts';
@@ -89,7 +89,7 @@ function auditRestrictedReads(route: string, log: ((line: string) => void) | und
             });
           } catch (error) {
             // Errors are formatted (and masked) before this hook: this one is masked here.
-            const id = currentRequestId() ?? 'unknown';
+            const id = contextValue.requestId ?? 'unknown';
             logger.error({ requestId: id, err: error }, 'audit write failed, restricted read refused');
             if (response.body.kind === 'single') {
               response.body.singleResult.data = null;
@@ -129,6 +129,7 @@ export async function createSubgraphApp(
       // Priced on its own schema, as the gateway prices on the supergraph: a direct call is bounded too.
       costLimit({ schema, budget: options.costBudget }),
       auditRestrictedReads(service, log),
+      tagErrorsWithRequestId(),
       observeGraphQL(service, log),
       ...(options.plugins ?? []),
     ],
@@ -146,12 +147,17 @@ export async function createSubgraphApp(
   const verify = options.verifier ?? refuseTokens;
   const settings = options.settings ?? {};
   // One context for a request over HTTP and a call in the hub's own process: the token is verified here either way.
-  const contextOf = async (authorization: string | undefined): Promise<ProducerContext<unknown>> => ({
-    db,
-    loaders: definition.createLoaders(db, settings),
-    principal: await verify(authorization),
-    touched: [],
-  });
+  // A refused token's error carries the request's id, as every error does (lib/http/requestId.ts).
+  const contextOf = async (authorization: string | undefined, id?: string): Promise<ProducerContext<unknown>> => {
+    let principal;
+    try {
+      principal = await verify(authorization);
+    } catch (error) {
+      tagErrorWithRequestId(error, id);
+      throw error;
+    }
+    return { db, loaders: definition.createLoaders(db, settings), principal, touched: [], requestId: id };
+  };
   await server.start();
   const app = express();
   app.disable('x-powered-by');
@@ -184,7 +190,8 @@ export async function createSubgraphApp(
   app.use(
     '/graphql',
     express.json({ limit: '5mb' }),
-    expressMiddleware(server, { context: ({ req }) => contextOf(req.headers.authorization) }),
+    requestIdInErrorAnswers(),
+    expressMiddleware(server, { context: ({ req, res }) => contextOf(req.headers.authorization, requestIdOf(res)) }),
   );
   app.use(jsonNotFound(), jsonErrors({ service, log }));
   return { app, server, inProcess: inProcessSubgraph(service, server, contextOf) };

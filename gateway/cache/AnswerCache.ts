@@ -4,6 +4,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './EntityCache.ts';
 import { stableJson } from './cachedFetch.ts';
+import { requestIdOf } from '../../lib/http/requestId.ts';
 
 /**
  * What one anonymous request's answer is made of, filled while it runs: the gateway's data sources note every
@@ -61,7 +62,7 @@ export interface AnswerCacheOptions {
   charge?: (client: string, answer: { cost: number; actualCost: number }) => Promise<boolean>;
   clientOf: (req: Parameters<RequestHandler>[0]) => string;
   /** Counts and logs a replayed answer as the GraphQL pipeline counts and logs the answers it computes. */
-  onReplay?: (replay: { operationName: string | null; operationHash: string; durationMs: number }) => void;
+  onReplay?: (replay: { requestId: string; operationName: string | null; operationHash: string; durationMs: number }) => void;
 }
 
 const TICKET = 'tigaAnswerTicket';
@@ -147,7 +148,7 @@ export class AnswerCache {
         if (hit && (!this.options.charge || (await this.options.charge(this.options.clientOf(req), answer)))) {
           for (const [name, value] of answer.headers) res.setHeader(name, value);
           res.status(200).send(answer.body);
-          this.options.onReplay?.({ operationName: answer.operationName, operationHash: answer.operationHash, durationMs: performance.now() - started });
+          this.options.onReplay?.({ requestId: requestIdOf(res), operationName: answer.operationName, operationHash: answer.operationHash, durationMs: performance.now() - started });
           return;
         }
         if (answer !== undefined && !hit) this.answers.delete(key);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { CLIENT_ERROR_CODES, internalError } from '../errors.ts';
-import { currentRequestId } from './requestId.ts';
+import { requestIdOfError, UNKNOWN_REQUEST_ID } from './requestId.ts';
 import { loggerFor } from '../observability/logger.ts';
 
 /**
@@ -22,19 +22,23 @@ export interface MaskOptions {
  * Apollo's `formatError` for the gateway and every subgraph, in every NODE_ENV: an error whose code says its
  * message was written for the caller keeps it (minus internal extensions); any other error (a database
  * failure, a subgraph that is down or answered an HTML page, a bug) becomes `internalError` with the request's
- * id, and its detail goes to the log under the same id.
+ * id, and its detail goes to the log under the same id. The id is the one the request's errors were tagged with
+ * (`tagErrorsWithRequestId`, a failed context's in the context function), else a placeholder that
+ * `requestIdInErrorAnswers` replaces with the request's own before the answer leaves.
  */
 export function maskUnexpectedErrors({ service, log }: MaskOptions) {
   const logger = loggerFor(service, log);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    const tagged = requestIdOfError(error);
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
       // Every error carries the request's id, so a caller quoting it finds the operator's log lines.
-      const extensions: Record<string, unknown> = { ...formatted.extensions, requestId: formatted.extensions?.requestId ?? currentRequestId() ?? randomUUID() };
+      const extensions: Record<string, unknown> = { ...formatted.extensions, requestId: formatted.extensions?.requestId ?? tagged ?? UNKNOWN_REQUEST_ID };
       for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
       return { ...formatted, extensions };
     }
-    const requestId = currentRequestId() ?? randomUUID();
+    // Untagged (Apollo failed outside any request's pipeline): an id of its own, the same in the log and the answer.
+    const requestId = tagged ?? randomUUID();
     const subgraph = formatted.extensions?.serviceName;
     // The error with its stack and causes; one relayed from a subgraph is the plain object it answered (that
     // subgraph logged the detail under the same request id). Repeats of the same error are counted, not written.

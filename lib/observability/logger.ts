@@ -1,7 +1,6 @@
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { loadConfig } from '../config.ts';
-import { currentRequestId } from '../http/requestId.ts';
 import { RepeatLimiter, templateOf } from './repeats.ts';
 
 /** pino's levels, and `silent`. */
@@ -41,11 +40,12 @@ export function configureLogging(next: Partial<LoggingSettings>): LoggingSetting
   return previous;
 }
 
-/** What every line says about the request being handled, read where the line is written. */
+/**
+ * What every line says about the trace being recorded, read where the line is written (tracing on). The request id
+ * is not read here but given by each line about a request (`requestId`): see lib/http/requestId.ts.
+ */
 function contextFields(): Record<string, string> {
   const fields: Record<string, string> = {};
-  const requestId = currentRequestId();
-  if (requestId) fields.requestId = requestId;
   const span = trace.getActiveSpan()?.spanContext();
   if (span && isSpanContextValid(span)) {
     fields.traceId = span.traceId;
@@ -144,6 +144,8 @@ export interface ErrorFields {
 
 /** One GraphQL request as the access log records it. */
 export interface RequestFields {
+  /** The request's id (lib/http/requestId.ts), when it has one. */
+  requestId?: string;
   operationName: string | null;
   operationType?: string | null;
   /** SHA-256 of the query text (Apollo's `queryHash`): the same query from any client has the same hash. */

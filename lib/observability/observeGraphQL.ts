@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@ap
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { GraphQLFormattedError } from 'graphql';
 import { loggerFor, type LineSink, type RequestFields } from './logger.ts';
+import { requestIdOfError } from '../http/requestId.ts';
 import { countAuthFailure, graphqlDuration, graphqlErrors, graphqlRequests } from './metrics.ts';
 
 /**
@@ -37,17 +38,20 @@ function outcomeOf(data: unknown, errors: readonly GraphQLFormattedError[] | und
  * operation, auth failures, and the operation's name on the request's span (tracing on).
  * @param sink where the access log goes. @default the process's log
  */
-export function observeGraphQL<TContext extends BaseContext>(service: string, sink?: LineSink): ApolloServerPlugin<TContext> & { replayed: (replay: { operationName: string | null; operationHash: string | null; durationMs: number }) => void } {
+export function observeGraphQL<TContext extends BaseContext & { requestId?: string }>(
+  service: string,
+  sink?: LineSink,
+): ApolloServerPlugin<TContext> & { replayed: (replay: { requestId?: string; operationName: string | null; operationHash: string | null; durationMs: number }) => void } {
   const logger = loggerFor(service, sink);
   const label = operationLabeller();
   return {
     // An answer the gateway's answer cache replayed (gateway/cache/AnswerCache.ts) never reached Apollo: it is
     // counted and logged here all the same, as a query answered without error, and marked `cached`.
-    replayed({ operationName, operationHash, durationMs }) {
+    replayed({ requestId, operationName, operationHash, durationMs }) {
       const operation = label({ operationName, operation: {} as never });
       graphqlRequests.inc({ service, operation, outcome: 'ok' });
       graphqlDuration.observe({ service, operation }, durationMs / 1000);
-      logger.request({ operationName, operationType: 'query', operationHash, durationMs: Math.round(durationMs * 10) / 10, outcome: 'ok', status: 200, cached: true });
+      logger.request({ requestId, operationName, operationType: 'query', operationHash, durationMs: Math.round(durationMs * 10) / 10, outcome: 'ok', status: 200, cached: true });
     },
     // The context function verifies the token: a refused one fails here, before any request listener exists.
     async contextCreationDidFail({ error }) {
@@ -55,7 +59,8 @@ export function observeGraphQL<TContext extends BaseContext>(service: string, si
       if (code === 'UNAUTHENTICATED') countAuthFailure(service);
       graphqlRequests.inc({ service, operation: '(invalid)', outcome: 'error' });
       graphqlErrors.inc({ service, operation: '(invalid)', code });
-      logger.request({ operationName: null, operationHash: null, outcome: 'error', errorCodes: [code] });
+      // The context function tagged its error with the request's id (gateway/gateway.ts, lib/subgraph.ts).
+      logger.request({ requestId: requestIdOfError(error), operationName: null, operationHash: null, outcome: 'error', errorCodes: [code] });
     },
 
     async requestDidStart() {
@@ -82,6 +87,7 @@ export function observeGraphQL<TContext extends BaseContext>(service: string, si
           if (codes.includes('UNAUTHENTICATED')) countAuthFailure(service);
           if (outcome === 'error') span?.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(' ') });
           logger.request({
+            requestId: requestContext.contextValue.requestId,
             operationName: requestContext.operationName ?? null,
             operationType: requestContext.operation?.operation ?? null,
             operationHash: requestContext.queryHash ?? null,

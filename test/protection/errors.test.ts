@@ -206,6 +206,9 @@ describe('a malformed request gets a JSON error with a 4xx status, never an HTML
         type: expect.stringMatching(/^application\/json/),
       });
       expect({ name, code: response.json?.errors?.[0]?.extensions?.code }).toEqual({ name, code: 'BAD_REQUEST' });
+      // Refused before any GraphQL work, it still names the request's own id, as the response header does.
+      const id = response.json?.errors?.[0]?.extensions?.requestId;
+      expect({ name, id }).toEqual({ name, id: response.headers.get('x-request-id') });
       expect({ name, leak: INTERNALS.exec(response.text)?.[0] ?? null }).toEqual({ name, leak: null });
     }
   });
