@@ -1,8 +1,7 @@
-import { STATUS_CODES } from 'node:http';
+import { request as httpRequest, STATUS_CODES, type Agent } from 'node:http';
 import { GraphQLError, Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { request as httpRequest, type Dispatcher } from 'undici';
 import type { GatewayContext } from './auth/AccessControlledGateway.ts';
 import { REQUEST_ID_HEADER } from '../lib/http/requestId.ts';
 import { SubgraphFailure } from './SubgraphFailure.ts';
@@ -25,8 +24,8 @@ export interface ProducerDataSourceOptions {
   url: string;
   /** Deadline of one call, in milliseconds. */
   timeoutMs: number;
-  /** The HTTP connections to the subgraphs (an undici Agent with keep-alive sockets), shared by the gateway's sources. */
-  dispatcher: Dispatcher;
+  /** The HTTP connections to the subgraphs (keep-alive sockets), shared by the gateway's sources. */
+  agent: Agent;
   /** The subgraph in this very process: called without HTTP, with the same deadline, token and failure handling. */
   inProcess?: InProcessSubgraph;
   /** Where the gateway's log lines go: a failure's detail (URL, host, cause), under the request id. @default the process's log */
@@ -146,9 +145,21 @@ export class ProducerDataSource implements GraphQLDataSource<GatewayContext> {
     injectTraceContext({ set: (name: string, value: string) => (headers[name] = value) });
     const { query, variables, operationName, extensions } = options.request;
     const body = JSON.stringify({ query, variables, operationName, extensions });
-    const { url, dispatcher } = this.options;
-    const response = await httpRequest(url, { method: 'POST', headers, body, signal, dispatcher });
-    const text = await response.body.text();
+    const { url, agent } = this.options;
+    headers['content-length'] = String(Buffer.byteLength(body));
+    // node:http itself: headers and body leave in one write, and the answer is read as text in one piece.
+    const response = await new Promise<{ statusCode: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+      const sent = httpRequest(url, { method: 'POST', headers, agent, signal }, (answer) => {
+        answer.setEncoding('utf8');
+        let text = '';
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.on('end', () => resolve({ statusCode: answer.statusCode ?? 0, headers: answer.headers, text }));
+        answer.on('error', reject);
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
+    const text = response.text;
     const type = String(response.headers['content-type'] ?? '');
     const json = /^application\/(graphql-response\+)?json/.test(type) ? parseJson(text) : undefined;
     if (response.statusCode < 200 || response.statusCode > 299) {
