@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { costLimitExceeded } from '../lib/errors.ts';
+import { sha256 } from '../lib/sha256.ts';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type { GatewayContext } from './auth/AccessControlledGateway.ts';
@@ -104,7 +104,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
   // operation it may not run now is refused before Apollo parses, validates and prices it again.
   const prices = new Map<string, number>();
   const priceKey = (body: { query?: unknown; operationName?: unknown; variables?: unknown }) =>
-    typeof body.query === 'string' ? createHash('sha256').update(body.query).update('\0').update(String(body.operationName ?? '')).update('\0').update(JSON.stringify(body.variables ?? null)).digest('base64') : undefined;
+    typeof body.query === 'string' ? sha256(`${body.query}\0${String(body.operationName ?? '')}\0${JSON.stringify(body.variables ?? null)}`) : undefined;
   const remember = (key: string | undefined, cost: number) => {
     if (key === undefined) return;
     if (prices.size >= 10_000) prices.delete(prices.keys().next().value!);
@@ -151,6 +151,8 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
     },
     early: (clientOf) => (req, res, next) => {
       const key = req.method === 'POST' && req.body && typeof req.body === 'object' ? priceKey(req.body as object) : undefined;
+      // Priced once per request: the plugin below remembers the price under the same key (the context carries it).
+      res.locals.priceKey = key;
       const cost = key === undefined ? undefined : prices.get(key);
       if (cost === undefined || cost < options.threshold) return next();
       if (cost > options.budget) {
@@ -188,7 +190,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
       return {
         async didResolveOperation({ contextValue, request }) {
           const cost = contextValue.cost ?? 0;
-          remember(priceKey(request), cost);
+          remember(contextValue.priceKey ?? priceKey(request), cost);
           // Over the per-request budget, costLimit refuses it (the hooks run side by side): it spends nothing.
           if (cost < options.threshold || cost > options.budget) return;
           const client = contextValue.client ?? 'unknown';
@@ -233,7 +235,7 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
         },
         async didEncounterErrors({ contextValue, request }) {
           // Priced, then refused (over the budget): remembered like any price.
-          if (contextValue.cost !== undefined && contextValue.cost > options.budget) remember(priceKey(request), contextValue.cost);
+          if (contextValue.cost !== undefined && contextValue.cost > options.budget) remember(contextValue.priceKey ?? priceKey(request), contextValue.cost);
         },
         async willSendResponse({ response, document, operationName, request, contextValue }) {
           if (spent) {

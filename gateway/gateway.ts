@@ -277,6 +277,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
           requestId: id,
           client: clientKey(req, principal),
           answer: AnswerCache.ticketOf(res),
+          priceKey: typeof res.locals.priceKey === 'string' ? res.locals.priceKey : undefined,
         };
       },
     }),

@@ -43,6 +43,8 @@ export interface GatewayContext {
   client?: string;
   /** The operation's estimated cost, once priced (lib/cost/costLimit.ts). */
   cost?: number;
+  /** The key its price is remembered under, computed from the POST body before Apollo (gateway/expensiveGate.ts). */
+  priceKey?: string;
   /** What the answer cache needs to keep this anonymous answer (gateway/cache/AnswerCache.ts). */
   answer?: AnswerTicket;
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './EntityCache.ts';
 import { stableJson } from './cachedFetch.ts';
 import { requestIdOf } from '../../lib/http/requestId.ts';
+import { sha256 } from '../../lib/sha256.ts';
 
 /**
  * What one anonymous request's answer is made of, filled while it runs: the gateway's data sources note every
@@ -110,16 +110,8 @@ export class AnswerCache {
       if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') return next();
       if (body.variables !== undefined && body.variables !== null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) return next();
       const started = performance.now();
-      const key = createHash('sha256')
-        .update(body.query)
-        .update('\0')
-        .update(String(body.operationName ?? ''))
-        .update('\0')
-        .update(stableJson(body.variables ?? {}))
-        .update('\0')
-        // Apollo answers `application/graphql-response+json` or `application/json` by the Accept header.
-        .update(String(req.headers.accept ?? ''))
-        .digest('base64');
+      // Apollo answers `application/graphql-response+json` or `application/json` by the Accept header.
+      const key = sha256(`${body.query}\0${String(body.operationName ?? '')}\0${stableJson(body.variables ?? {})}\0${String(req.headers.accept ?? '')}`);
       const ticket = new AnswerTicket(key);
       // Through to Apollo, with the ticket that keeps this answer once sent.
       const pass = () => {

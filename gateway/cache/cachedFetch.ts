@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
+import { sha256 } from '../../lib/sha256.ts';
 import type { EntityCache } from './EntityCache.ts';
 import type { FetchCachePolicy } from './cachePolicy.ts';
 
@@ -24,7 +24,7 @@ export function stableJson(value: unknown): string {
  * The key an entry is kept under: a digest of its text (query, variables, representation), so a key costs the
  * cache 44 bytes whatever the size of what it names (a representation can hold a disc of 65 points).
  */
-const keyOf = (text: string) => createHash('sha256').update(text).digest('base64');
+const keyOf = sha256;
 
 /**
  * One subgraph fetch through the entity cache. A root fetch is kept whole, keyed by its text and variables.

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { subgraphFetchDuration, subgraphFetchFailures } from './metrics.ts';
-import { tracer } from './tracing.ts';
+import { tracer, tracingUrl } from './tracing.ts';
 
 export type FetchOutcome = 'ok' | 'timeout' | 'unreachable';
 
@@ -14,6 +14,15 @@ export interface SubgraphFetch {
 /** One gateway → subgraph call, as the metrics and the trace see it. */
 export function observeSubgraphFetch(subgraph: string): SubgraphFetch {
   const started = performance.now();
+  const record = (outcome: FetchOutcome) => {
+    subgraphFetchDuration.observe({ subgraph, outcome }, (performance.now() - started) / 1000);
+    if (outcome !== 'ok') subgraphFetchFailures.inc({ subgraph, reason: outcome });
+  };
+  // Tracing off: the metrics only (no-op spans and contexts still cost every call some work).
+  if (!tracingUrl()) {
+    let ended = false;
+    return { run: (call) => call(), end: (outcome) => void (ended || ((ended = true), record(outcome))) };
+  }
   const span = tracer().startSpan(`fetch ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'tiga.subgraph': subgraph } });
   let ended = false;
   return {
@@ -21,11 +30,8 @@ export function observeSubgraphFetch(subgraph: string): SubgraphFetch {
     end(outcome) {
       if (ended) return;
       ended = true;
-      subgraphFetchDuration.observe({ subgraph, outcome }, (performance.now() - started) / 1000);
-      if (outcome !== 'ok') {
-        subgraphFetchFailures.inc({ subgraph, reason: outcome });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-      }
+      record(outcome);
+      if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       span.setAttribute('tiga.outcome', outcome);
       span.end();
     },
