@@ -124,6 +124,10 @@ interface ObservedDatabase {
   knex: Knex;
   engine: Database['engine'];
   inFlight: Set<unknown>;
+  /** Who observes it: a database shared by several services' lifecycles (tests) is reported until the last one stops. */
+  observers: number;
+  /** Stops listening to its events. */
+  stop: () => void;
 }
 
 const databases = new Map<string, ObservedDatabase>();
@@ -169,29 +173,37 @@ const observed = new WeakMap<Knex, ObservedDatabase>();
 /**
  * Reports `db`'s pool and in-flight statements under `name` (a database name, never its URL: credentials) until
  * the returned function is called. Views made with `scopedTo` share their base's pool and events: observe the
- * base. Observing the same knex again only renames it.
+ * base. Observing the same knex again only renames it; it is reported until every observer has stopped.
  */
 export function observeDatabase(name: string, db: Database): () => void {
-  const known = observed.get(db.knex);
-  if (known) {
-    for (const [other, entry] of databases) if (entry === known) databases.delete(other);
-    databases.set(name, known);
-    return () => {};
-  }
-  const inFlight = new Set<unknown>();
-  const started = (query: { __knexQueryUid?: unknown }) => void inFlight.add(query.__knexQueryUid);
-  const ended = (_response: unknown, query: { __knexQueryUid?: unknown }) => void inFlight.delete(query?.__knexQueryUid);
-  db.knex.on('query', started);
-  db.knex.on('query-response', ended);
-  db.knex.on('query-error', ended);
-  const entry = { knex: db.knex, engine: db.engine, inFlight };
-  observed.set(db.knex, entry);
-  databases.set(name, entry);
-  return () => {
-    db.knex.off('query', started);
-    db.knex.off('query-response', ended);
-    db.knex.off('query-error', ended);
-    observed.delete(db.knex);
+  let entry = observed.get(db.knex);
+  if (entry) {
     for (const [other, value] of databases) if (value === entry) databases.delete(other);
+    entry.observers++;
+  } else {
+    const inFlight = new Set<unknown>();
+    const started = (query: { __knexQueryUid?: unknown }) => void inFlight.add(query.__knexQueryUid);
+    const ended = (_response: unknown, query: { __knexQueryUid?: unknown }) => void inFlight.delete(query?.__knexQueryUid);
+    db.knex.on('query', started);
+    db.knex.on('query-response', ended);
+    db.knex.on('query-error', ended);
+    const stop = () => {
+      db.knex.off('query', started);
+      db.knex.off('query-response', ended);
+      db.knex.off('query-error', ended);
+    };
+    entry = { knex: db.knex, engine: db.engine, inFlight, observers: 1, stop };
+    observed.set(db.knex, entry);
+  }
+  databases.set(name, entry);
+  const mine = entry;
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (--mine.observers > 0) return;
+    mine.stop();
+    observed.delete(mine.knex);
+    for (const [other, value] of databases) if (value === mine) databases.delete(other);
   };
 }
