@@ -24,7 +24,7 @@
  *
  * @default BENCH_PEERS_SECONDS 20, BENCH_PEERS_ROUNDS 3, BENCH_PEERS_CONNECTIONS 10, BENCH_PEERS_WARMUP_SECONDS 5,
  *   BENCH_PEERS_CHECK 50, BENCH_PEERS_CLIENTS 1000, BENCH_PEERS_SEED 13,
- *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs),
+ *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs; `tiga-b` see below),
  *   BENCH_PEERS_ONLY unset (a comma list of the mix's operations, e.g. `area`: only those are sent — a diagnosis, not the mix),
  *   BENCH_PEERS_TIGA_ENV none (KEY=VALUE,… for our gateway, a diagnosis: its row then says it is not the defaults),
  *   BENCH_PEERS_B_ROOT this checkout, BENCH_PEERS_B_ENV none: with `tiga-b` in BENCH_PEERS_GATEWAYS, our gateway runs a second
@@ -57,7 +57,8 @@ const CLIENTS = numberFrom('BENCH_PEERS_CLIENTS', 1000);
 const SEED = numberFrom('BENCH_PEERS_SEED', 13, 0);
 /** BENCH_PEERS_ONLY: a part of the mix (a diagnosis), else all of it. */
 const ONLY = operationsFromEnv();
-const WANTED = new Set(['tiga', ...(process.env.BENCH_PEERS_GATEWAYS ?? GATEWAY_IDS.join(',')).split(',').map((id) => id.trim()).filter(Boolean)]);
+// By default ours and every peer; `tiga-b` (ours again, an A/B) only when asked for.
+const WANTED = new Set(['tiga', ...(process.env.BENCH_PEERS_GATEWAYS ?? GATEWAY_IDS.filter((id) => id !== 'tiga-b').join(',')).split(',').map((id) => id.trim()).filter(Boolean)]);
 for (const id of WANTED) if (!(GATEWAY_IDS as readonly string[]).includes(id)) throw new Error(`BENCH_PEERS_GATEWAYS: unknown gateway "${id}" (known: ${GATEWAY_IDS.join(', ')})`);
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
