@@ -102,7 +102,8 @@ export class ProducerDataSource implements GraphQLDataSource<GatewayContext> {
   private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     // One timer per call, cleared when it ends (AbortSignal.timeout's cannot be: each would fire later, for nothing).
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    // Unref'd: a call in flight never keeps a stopping process alive past its shutdown.
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs).unref();
     const signal = deadline.signal;
     const observed = observeSubgraphFetch(this.options.name);
     try {
@@ -168,7 +169,8 @@ export class ProducerDataSource implements GraphQLDataSource<GatewayContext> {
       const statusText = STATUS_CODES[status] ?? '';
       throw SubgraphFailure.from(this.options.name, new GraphQLError(`${status}: ${statusText}`, { extensions: { ...(code ? { code } : {}), response: { url, status, statusText, body: json ?? text } } }));
     }
-    if (!json || typeof json !== 'object') throw new SubgraphFailure(this.options.name, new Error(`expected a JSON object from ${url}, received ${type || 'no content type'}: ${text.slice(0, 300)}`));
+    // A GraphQL answer is an object: an array or a bare value (a proxy, a wrong endpoint) is a failure, never an empty answer.
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SubgraphFailure(this.options.name, new Error(`expected a JSON object from ${url}, received ${type || 'no content type'}: ${text.slice(0, 300)}`));
     return json as GatewayGraphQLResponse;
   }
 

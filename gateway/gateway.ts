@@ -263,22 +263,21 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const id = requestIdOf(res);
-        let principal;
         try {
-          principal = await options.verifier(req.headers.authorization);
+          const principal = await options.verifier(req.headers.authorization);
+          return {
+            principal,
+            authorization: req.headers.authorization,
+            requestId: id,
+            client: clientKey(req, principal),
+            answer: AnswerCache.ticketOf(res),
+            priceKey: typeof res.locals.priceKey === 'string' ? res.locals.priceKey : undefined,
+          };
         } catch (error) {
-          // A refused token's error carries the request's id, as every error does (lib/http/requestId.ts).
+          // A refused token's error (or any failure here) carries the request's id, as every error does (lib/http/requestId.ts).
           tagErrorWithRequestId(error, id);
           throw error;
         }
-        return {
-          principal,
-          authorization: req.headers.authorization,
-          requestId: id,
-          client: clientKey(req, principal),
-          answer: AnswerCache.ticketOf(res),
-          priceKey: typeof res.locals.priceKey === 'string' ? res.locals.priceKey : undefined,
-        };
       },
     }),
   );

@@ -147,16 +147,15 @@ export async function createSubgraphApp(
   const verify = options.verifier ?? refuseTokens;
   const settings = options.settings ?? {};
   // One context for a request over HTTP and a call in the hub's own process: the token is verified here either way.
-  // A refused token's error carries the request's id, as every error does (lib/http/requestId.ts).
+  // A refused token's error (or any failure here) carries the request's id, as every error does (lib/http/requestId.ts).
   const contextOf = async (authorization: string | undefined, id?: string): Promise<ProducerContext<unknown>> => {
-    let principal;
     try {
-      principal = await verify(authorization);
+      const principal = await verify(authorization);
+      return { db, loaders: definition.createLoaders(db, settings), principal, touched: [], requestId: id };
     } catch (error) {
       tagErrorWithRequestId(error, id);
       throw error;
     }
-    return { db, loaders: definition.createLoaders(db, settings), principal, touched: [], requestId: id };
   };
   await server.start();
   const app = express();

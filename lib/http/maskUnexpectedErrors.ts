@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { CLIENT_ERROR_CODES, internalError } from '../errors.ts';
@@ -31,14 +30,18 @@ export function maskUnexpectedErrors({ service, log }: MaskOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const tagged = requestIdOfError(error);
+    // A subgraph's own placeholder (it could not know the id either) is no id: the gateway's request has one.
+    const relayed = formatted.extensions?.requestId === UNKNOWN_REQUEST_ID ? undefined : formatted.extensions?.requestId;
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
       // Every error carries the request's id, so a caller quoting it finds the operator's log lines.
-      const extensions: Record<string, unknown> = { ...formatted.extensions, requestId: formatted.extensions?.requestId ?? tagged ?? UNKNOWN_REQUEST_ID };
+      const extensions: Record<string, unknown> = { ...formatted.extensions, requestId: relayed ?? tagged ?? UNKNOWN_REQUEST_ID };
       for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
       return { ...formatted, extensions };
     }
-    // Untagged (Apollo failed outside any request's pipeline): an id of its own, the same in the log and the answer.
-    const requestId = tagged ?? randomUUID();
+    // Untagged (Apollo failed outside a request's pipeline, or a hook threw and Apollo answers a bare "Internal server
+    // error"): the answer gets the placeholder, which becomes the request's id on its way out (always a 5xx here);
+    // this line cannot know that id, but the cause of a hook's failure was logged with it (observeGraphQL.ts).
+    const requestId = tagged;
     const subgraph = formatted.extensions?.serviceName;
     // The error with its stack and causes; one relayed from a subgraph is the plain object it answered (that
     // subgraph logged the detail under the same request id). Repeats of the same error are counted, not written.
@@ -52,6 +55,6 @@ export function maskUnexpectedErrors({ service, log }: MaskOptions) {
       },
       'unexpected error',
     );
-    return internalError(requestId, formatted.path);
+    return internalError(requestId ?? UNKNOWN_REQUEST_ID, formatted.path);
   };
 }

@@ -77,12 +77,12 @@ export function tagErrorsWithRequestId<TContext extends { requestId?: string }>(
 export const UNKNOWN_REQUEST_ID = '\u0000request-id\u0000';
 const UNKNOWN_IN_JSON = JSON.stringify(UNKNOWN_REQUEST_ID);
 
-/** Mounted before Apollo's middleware: an error answer's placeholder id becomes the request's own. */
+/** Mounted before Apollo's middleware: a placeholder id in an answer becomes the request's own (a search per answer). */
 export function requestIdInErrorAnswers(): RequestHandler {
   return (_req, res, next) => {
     const send = res.send.bind(res);
     res.send = (body: unknown) => {
-      if (res.statusCode >= 400 && typeof body === 'string' && body.includes(UNKNOWN_IN_JSON)) body = body.replaceAll(UNKNOWN_IN_JSON, JSON.stringify(requestIdOf(res)));
+      if (typeof body === 'string' && body.includes(UNKNOWN_IN_JSON)) body = body.replaceAll(UNKNOWN_IN_JSON, JSON.stringify(requestIdOf(res)));
       return send(body);
     };
     next();

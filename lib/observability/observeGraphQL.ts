@@ -63,6 +63,12 @@ export function observeGraphQL<TContext extends BaseContext & { requestId?: stri
       logger.request({ requestId: requestIdOfError(error), operationName: null, operationHash: null, outcome: 'error', errorCodes: [code] });
     },
 
+    // A hook threw while a request ran: Apollo answers a bare "Internal server error" that no longer knows the request,
+    // so the cause is logged here, under the request's id (the answer carries the same id, lib/http/requestId.ts).
+    async unexpectedErrorProcessingRequest({ requestContext, error }) {
+      logger.error({ requestId: requestContext.contextValue.requestId, err: error }, 'unexpected error');
+    },
+
     async requestDidStart() {
       const started = performance.now();
       // The request's span, started by observeHttp (a non-recording one while tracing is off).

@@ -162,6 +162,22 @@ describe('one request id per request, from the client to every subgraph and back
     }
   });
 
+  it('says a producer is unavailable when its endpoint answers JSON that is no GraphQL answer (an array), never an empty success', async () => {
+    const wrongEndpoint = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => wrongEndpoint.listen(0, '127.0.0.1', resolve));
+    const gateway = await gatewayWith(urlsOf(hub, { atmo: `http://127.0.0.1:${(wrongEndpoint.address() as AddressInfo).port}/graphql` }));
+    try {
+      const response = await postJson(gateway.url, { query: '{ airStation(id: "FR16029") { id } }' });
+      expect(response.json?.errors?.map((e: { extensions?: Record<string, unknown> }) => [e.extensions?.code, e.extensions?.producer])).toEqual([['PRODUCER_UNAVAILABLE', 'atmo']]);
+    } finally {
+      await gateway.close();
+      wrongEndpoint.close();
+    }
+  });
+
   it('masks a subgraph that is down, and still answers what the others serve', async () => {
     const gateway = await gatewayWith(urlsOf(hub, { atmo: `http://127.0.0.1:${await closedPort()}/graphql` }));
     try {
