@@ -170,7 +170,11 @@ export class ProducerDataSource implements GraphQLDataSource<GatewayContext> {
       throw SubgraphFailure.from(this.options.name, new GraphQLError(`${status}: ${statusText}`, { extensions: { ...(code ? { code } : {}), response: { url, status, statusText, body: json ?? text } } }));
     }
     // A GraphQL answer is an object: an array or a bare value (a proxy, a wrong endpoint) is a failure, never an empty answer.
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SubgraphFailure(this.options.name, new Error(`expected a JSON object from ${url}, received ${type || 'no content type'}: ${text.slice(0, 300)}`));
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+      // Described like a failed status (SubgraphFailure cuts the body to what the log needs).
+      const status = response.statusCode;
+      throw new SubgraphFailure(this.options.name, new GraphQLError(`not a GraphQL answer (${type || 'no content type'})`, { extensions: { response: { url, status, body: json ?? text } } }));
+    }
     return json as GatewayGraphQLResponse;
   }
 
