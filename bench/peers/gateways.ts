@@ -51,8 +51,11 @@ export interface StartOptions {
   ours: ServiceSpec;
   /** Extra environment of our gateway (the trusted proxy). */
   oursEnv: Record<string, string>;
-  /** `tiga-b`: the checkout it runs from (its own node_modules) and its extra environment (BENCH_PEERS_B_ROOT, BENCH_PEERS_B_ENV). */
-  variant?: { root: string; env: Record<string, string> };
+  /**
+   * `tiga-b`: the checkout it runs from (its own node_modules) and its extra environment (BENCH_PEERS_B_ROOT,
+   * BENCH_PEERS_B_ENV); `spec`: its own compose gateway, in front of its own subgraphs (BENCH_PEERS_B_DATABASE_URL).
+   */
+  variant?: { root: string; env: Record<string, string>; spec?: ServiceSpec };
   supergraphFile: string;
   workDir: string;
   deadline: number;
@@ -75,18 +78,19 @@ export async function startGateway(id: GatewayId, options: StartOptions): Promis
   if (id === 'tiga-b') {
     // The same compose service from another checkout (relative paths resolve there) on a port of its own: one run
     // compares two builds or two settings of ours, which rounds of separate runs cannot (the machine's speed drifts).
-    const { root, env: extra } = options.variant ?? { root: PROJECT_ROOT, env: {} };
-    const { argv, env, port } = options.ours;
-    const own = await freePort();
+    const { root, env: extra, spec } = options.variant ?? { root: PROJECT_ROOT, env: {} };
+    const { argv, env, port } = spec ?? options.ours;
+    // Its own stack's gateway has its own port and folders already; ours again needs both.
+    const own = spec ? port : await freePort();
     const ownEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, key.endsWith('_PORT') && value === String(port) ? String(own) : value]));
     // A data folder of its own (its keys are read from TIGA_JWKS, shared).
-    if (ownEnv.TIGA_DATA_DIR) fs.mkdirSync((ownEnv.TIGA_DATA_DIR = `${ownEnv.TIGA_DATA_DIR}-b`), { recursive: true });
+    if (ownEnv.TIGA_DATA_DIR && !spec) fs.mkdirSync((ownEnv.TIGA_DATA_DIR = `${ownEnv.TIGA_DATA_DIR}-b`), { recursive: true });
     const profile = process.env.BENCH_PEERS_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PEERS_PROFILE_DIR, id)}`] : [];
     const running = start(id, [argv[0]!, ...profile, ...argv.slice(1)], { ...ownEnv, ...options.oursEnv, ...extra }, log, root);
     const base = `http://127.0.0.1:${own}`;
     await waitUntil(running, answers(`${base}/ready`), options.deadline);
     const settings = Object.entries(extra).map(([key, value]) => `${key}=${value}`).join(', ');
-    const label = `TIGA gateway B (${root === PROJECT_ROOT ? 'this checkout' : root}${settings ? `; ${settings}` : ''})`;
+    const label = `TIGA gateway B (${root === PROJECT_ROOT ? 'this checkout' : root}${spec ? ', its own subgraphs and database' : ''}${settings ? `; ${settings}` : ''})`;
     return { id, label, url: `${base}/graphql`, metricsUrl: `${base}/metrics`, running, ours: false, variant: true };
   }
   const port = await freePort();

@@ -26,23 +26,30 @@
  *   BENCH_PEERS_CHECK 50, BENCH_PEERS_CLIENTS 1000, BENCH_PEERS_SEED 13,
  *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs; `tiga-b` see below),
  *   BENCH_PEERS_ONLY unset (a comma list of the mix's operations, e.g. `area`: only those are sent — a diagnosis, not the mix),
+ *   BENCH_PEERS_KINDS unset (a comma list of COMMUNE, IRIS, EPCI: codes drawn from those kinds only — a diagnosis, e.g. the
+ *     kinds an older version knows),
  *   BENCH_PEERS_TIGA_ENV none (KEY=VALUE,… for our gateway, a diagnosis: its row then says it is not the defaults),
  *   BENCH_PEERS_B_ROOT this checkout, BENCH_PEERS_B_ENV none: with `tiga-b` in BENCH_PEERS_GATEWAYS, our gateway runs a second
  *     time, from that checkout (with its own node_modules) and/or with those settings, in front of the same subgraphs —
  *     a same-run A/B of two builds or settings of ours (row "B", and a "B / ours" line; it is no peer),
+ *   BENCH_PEERS_B_DATABASE_URL unset (set, with `tiga-b`: B runs its WHOLE stack — its checkout's docker-compose.yml,
+ *     seed and six subgraphs on that database of its own — so that two versions of the hub, subgraphs included, are
+ *     compared in one run, round by round; its row's subgraph CPU is its own subgraphs'. Both ORSALs then share one
+ *     secrecy key, TIGA_SECRECY_COST_KEY or one drawn for the run, so that they withhold the same values),
  *   BENCH_PEERS_KEEP_LOGS unset (set: the processes' logs stay in the temporary folder printed at the start)
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { SUPERGRAPH_PATH } from '../../lib/paths.ts';
 import { ensureEmbeddedKeys } from '../../lib/auth/keys.ts';
-import { createMix, operationsFromEnv, readMixSpace, type MixRequest } from './mix.ts';
+import { createMix, kindsFromEnv, operationsFromEnv, readMixSpace, type MixRequest } from './mix.ts';
 import { describeMixCost } from './mixCost.ts';
 import { canonical, firstDifference } from './compare.ts';
 import { GATEWAY_IDS, peerSupergraph, startGateway, type Gateway, type GatewayId } from './gateways.ts';
-import { composeServices, ensureDatabase, outboundAttempts, start, stopAll, tail, waitUntil, answers, type Running } from './stack.ts';
+import { composeServices, ensureDatabase, outboundAttempts, start, stopAll, tail, waitUntil, answers, type Running, type ServiceSpec } from './stack.ts';
 import { load } from './load.ts';
 import { cacheDelta, cpuMs, cpuMsOfCommand, readCaches } from './measure.ts';
 import { report, summarise, type Measurement } from './report.ts';
@@ -86,7 +93,13 @@ const settingsFrom = (name: string): Record<string, string> =>
   );
 const TIGA_OVERRIDES = settingsFrom('BENCH_PEERS_TIGA_ENV');
 /** `tiga-b`: our gateway again, from BENCH_PEERS_B_ROOT (a checkout with its node_modules) and with BENCH_PEERS_B_ENV. */
-const VARIANT = { root: path.resolve(process.env.BENCH_PEERS_B_ROOT || PROJECT_ROOT), env: settingsFrom('BENCH_PEERS_B_ENV') };
+const VARIANT: { root: string; env: Record<string, string>; spec?: ServiceSpec } = { root: path.resolve(process.env.BENCH_PEERS_B_ROOT || PROJECT_ROOT), env: settingsFrom('BENCH_PEERS_B_ENV') };
+/** BENCH_PEERS_B_DATABASE_URL: `tiga-b` with subgraphs of its own, from its checkout, on that database. */
+const B_DATABASE_URL = process.env.BENCH_PEERS_B_DATABASE_URL;
+if (B_DATABASE_URL && !WANTED.has('tiga-b')) throw new Error('BENCH_PEERS_B_DATABASE_URL is the database of `tiga-b`\'s own stack: add tiga-b to BENCH_PEERS_GATEWAYS');
+if (B_DATABASE_URL && B_DATABASE_URL === process.env.DATABASE_URL) throw new Error('BENCH_PEERS_B_DATABASE_URL must name another database than DATABASE_URL (two versions, two schemas)');
+/** Both ORSALs withhold the same values only with the same key: the operator's, or one for this run (B stack only). */
+const SECRECY_KEY = process.env.TIGA_SECRECY_COST_KEY || (B_DATABASE_URL ? randomBytes(32).toString('hex') : undefined);
 
 /**
  * The n-th virtual client's address, as a trusted proxy forwards it: 127.1.0.0, 127.1.0.1, …. Addresses in
@@ -131,6 +144,38 @@ async function post(url: string, body: { query: string; variables?: Record<strin
   }
 }
 
+/**
+ * One version's database (made and seeded by its own `scripts/seed.ts`) and its compose file's six subgraphs, run
+ * from its checkout, each answering /ready.
+ */
+async function startStack(options: { name: string; root: string; databaseUrl: string; workDir: string; keysDir?: string; sharedData: string; deadline: number }) {
+  const { name, root, databaseUrl, workDir: dir, sharedData, deadline } = options;
+  const prefix = name === 'ours' ? '' : `${name}-`;
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`database${prefix ? ` of ${name}` : ''}: ${await ensureDatabase(databaseUrl)}; seeding it if empty…`);
+  const seed = start(`${prefix}seed`, [process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'seed.ts')], {
+    DATABASE_URL: databaseUrl,
+    TIGA_SHARED_DATA: sharedData,
+    TIGA_DATA_DIR: path.join(dir, 'seed'),
+    APOLLO_TELEMETRY_DISABLED: 'true',
+  }, path.join(dir, 'seed.log'), root);
+  processes.push(seed);
+  if ((await seed.exited) !== 0) throw new Error(`npm run seed${prefix ? ` (${name})` : ''} failed:\n${tail(seed.log)}`);
+  console.log(`  ${tail(seed.log, 1)}`);
+  const specs = await composeServices({ root, databaseUrl, workDir: dir, keysDir: options.keysDir, sharedData });
+  const subgraphs = specs.subgraphs.map((spec) => {
+    // ORSAL's secondary-suppression key, when the operator supplies one (unset: the subgraph draws its own).
+    const env = SECRECY_KEY ? { ...spec.env, TIGA_SECRECY_COST_KEY: SECRECY_KEY } : spec.env;
+    // BENCH_PEERS_PROFILE_DIR: each subgraph writes its CPU profile there too, in a folder of its own.
+    const profile = process.env.BENCH_PEERS_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PEERS_PROFILE_DIR, `${prefix}${spec.name}`)}`] : [];
+    const running = start(`${prefix}${spec.name}`, [spec.argv[0]!, ...profile, ...spec.argv.slice(1)], env, path.join(dir, `${spec.name}.log`), root);
+    processes.push(running);
+    return { spec, running };
+  });
+  await Promise.all(subgraphs.map(({ spec, running }) => waitUntil(running, answers(`http://127.0.0.1:${spec.port}/ready`), deadline)));
+  return { specs, subgraphs };
+}
+
 async function main(): Promise<number> {
   const began = Date.now();
   const deadline = began + 600_000;
@@ -138,32 +183,18 @@ async function main(): Promise<number> {
   const safeUrl = DATABASE_URL!.replace(/\/\/[^@/]*@/, '//…@');
   console.log(`bench:peers on ${safeUrl}: ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}; logs in ${workDir}${process.env.BENCH_PEERS_KEEP_LOGS ? '' : ' (removed at the end; BENCH_PEERS_KEEP_LOGS=1 keeps them)'}`);
 
-  // 1. The database, seeded as `npm run seed` seeds it.
-  console.log(`database: ${await ensureDatabase(DATABASE_URL!)}; seeding it if empty…`);
-  const seed = start('seed', [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'seed.ts')], {
-    DATABASE_URL: DATABASE_URL!,
-    TIGA_SHARED_DATA: sharedData,
-    TIGA_DATA_DIR: path.join(workDir, 'seed'),
-    APOLLO_TELEMETRY_DISABLED: 'true',
-  }, path.join(workDir, 'seed.log'));
-  processes.push(seed);
-  if ((await seed.exited) !== 0) throw new Error(`npm run seed failed:\n${tail(seed.log)}`);
-  console.log(`  ${tail(seed.log, 1)}`);
-
-  // 2. The compose stack's subgraphs, then every gateway.
+  // 1. The database, seeded as `npm run seed` seeds it; 2. the compose stack's subgraphs (B's too, when it has its own).
   await ensureEmbeddedKeys(workDir);
-  const { subgraphs, gateway: ourSpec } = await composeServices({ databaseUrl: DATABASE_URL!, workDir, sharedData });
-  const subgraphProcesses = subgraphs.map((spec) => {
-    // ORSAL's secondary-suppression key, when the operator supplies one (unset: the subgraph draws its own).
-    const env = process.env.TIGA_SECRECY_COST_KEY ? { ...spec.env, TIGA_SECRECY_COST_KEY: process.env.TIGA_SECRECY_COST_KEY } : spec.env;
-    // BENCH_PEERS_PROFILE_DIR: each subgraph writes its CPU profile there too, in a folder of its own.
-    const profile = process.env.BENCH_PEERS_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PEERS_PROFILE_DIR, spec.name)}`] : [];
-    const running = start(spec.name, [spec.argv[0]!, ...profile, ...spec.argv.slice(1)], env, path.join(workDir, `${spec.name}.log`));
-    processes.push(running);
-    return { spec, running };
-  });
-  await Promise.all(subgraphProcesses.map(({ spec, running }) => waitUntil(running, answers(`http://127.0.0.1:${spec.port}/ready`), deadline)));
+  const ownStack = await startStack({ name: 'ours', root: PROJECT_ROOT, databaseUrl: DATABASE_URL!, workDir, sharedData, deadline });
+  const { subgraphs, gateway: ourSpec } = ownStack.specs;
   console.log(`${subgraphs.length} subgraphs ready in ${((Date.now() - began) / 1000).toFixed(0)} s: ${subgraphs.map((s) => s.name).join(', ')}`);
+  const bStack = B_DATABASE_URL
+    ? await startStack({ name: 'b', root: VARIANT.root, databaseUrl: B_DATABASE_URL, workDir: path.join(workDir, 'b'), keysDir: path.join(workDir, 'keys'), sharedData, deadline })
+    : undefined;
+  if (bStack) {
+    VARIANT.spec = bStack.specs.gateway;
+    console.log(`B's own stack (${VARIANT.root}): ${bStack.specs.subgraphs.length} subgraphs ready on ${B_DATABASE_URL!.replace(/\/\/[^@/]*@/, '//…@')}`);
+  }
   const subgraphUrls = Object.fromEntries(subgraphs.map((s) => [s.name, `http://127.0.0.1:${s.port}/graphql`]));
   const supergraphSdl = fs.readFileSync(SUPERGRAPH_PATH, 'utf8');
   const supergraphFile = peerSupergraph(supergraphSdl, subgraphUrls, path.join(workDir, 'supergraph.graphql'));
@@ -194,7 +225,7 @@ async function main(): Promise<number> {
 
   // 3. The mix.
   let setupRequests = 0;
-  const space = await readMixSpace(async (body) => (await post(ours.url, body, setupClient(setupRequests++))).json as never);
+  const space = kindsFromEnv(await readMixSpace(async (body) => (await post(ours.url, body, setupClient(setupRequests++))).json as never));
   console.log(
     `mix: ${space.codes.COMMUNE.length} communes, ${space.codes.IRIS.length} IRIS, ${space.codes.EPCI.length} EPCI; indice ATMO ${space.history.first} … ${space.history.last}; ` +
       `points in the Eurométropole's outline (bbox ${space.bbox.map((v) => v.toFixed(3)).join(', ')}); seed ${SEED}` +
@@ -210,6 +241,7 @@ async function main(): Promise<number> {
   // 4. Answers compared first.
   const check = createMix(space, SEED + 1_000_000, ONLY);
   const mismatches: string[] = [];
+  const bDiffers: string[] = [];
   for (let i = 0; i < CHECKS; i++) {
     const request = check();
     const body = { query: request.query, variables: request.variables };
@@ -218,6 +250,11 @@ async function main(): Promise<number> {
     if (oursFailed) mismatches.push(`#${i} ${request.name} ${JSON.stringify(request.variables)}: our gateway answered ${expected.status} ${JSON.stringify(expected.json).slice(0, 300)}`);
     for (const peer of gateways.filter((g) => !g.ours)) {
       const actual = await post(peer.url, body, setupClient(setupRequests++));
+      // B on its own stack may be another version, with other data: the same requests, answered without error.
+      if (peer.variant && bStack && actual.status === 200 && !(actual.json as { errors?: unknown }).errors) {
+        if (canonical(actual.json) !== canonical(expected.json)) bDiffers.push(`#${i} ${request.name} ${JSON.stringify(request.variables)}: at ${firstDifference(expected.json, actual.json) ?? '?'}`);
+        continue;
+      }
       if (canonical(actual.json) !== canonical(expected.json) || actual.status !== expected.status) {
         mismatches.push(`#${i} ${request.name} ${JSON.stringify(request.variables)}: ${peer.id} differs from ours at ${firstDifference(expected.json, actual.json) ?? `HTTP ${expected.status} ≠ ${actual.status}`}`);
       }
@@ -229,11 +266,20 @@ async function main(): Promise<number> {
     console.error('the gateways do not give the same answers: no figure is comparable, stopping');
     return 1;
   }
-  console.log(`answers: ${CHECKS} mix requests, every gateway's answer equals ours (keys sorted)`);
+  console.log(`answers: ${CHECKS} mix requests, ${bStack ? 'every other' : 'every'} gateway's answer equals ours (keys sorted)`);
+  if (bStack) {
+    console.log(
+      `  B on its own stack answered all ${CHECKS} without error; ${bDiffers.length} differ from ours` +
+        (bDiffers.length ? ` (another version's data: its figures price the same requests, not the same answers), e.g.\n    ${bDiffers.slice(0, 5).join('\n    ')}` : ''),
+    );
+  }
 
   // 5. Warm-up, then the rounds.
-  const subgraphPids = subgraphProcesses.map(({ running }) => running.pid);
-  const subgraphMetrics = subgraphs.map((s) => `http://127.0.0.1:${s.port}/metrics`);
+  // Each gateway's subgraphs: the shared six, or B's own.
+  const stackOf = (gateway: Gateway) => {
+    const own = gateway.variant && bStack ? bStack : ownStack;
+    return { specs: own.specs.subgraphs, pids: own.subgraphs.map(({ running }) => running.pid), metrics: own.specs.subgraphs.map((s) => `http://127.0.0.1:${s.port}/metrics`) };
+  };
   if (WARMUP) {
     for (const gateway of gateways) await load({ url: gateway.url, seconds: WARMUP, connections: CONNECTIONS, next: createMix(space, SEED + 999, ONLY), headers: forwardedFor });
     console.log(`warm-up: ${WARMUP} s per gateway`);
@@ -244,6 +290,7 @@ async function main(): Promise<number> {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const gateway of order) {
+      const { specs: subgraphs, pids: subgraphPids, metrics: subgraphMetrics } = stackOf(gateway);
       const gatewayCachesBefore = gateway.metricsUrl ? await readCaches([gateway.metricsUrl]) : undefined;
       const subgraphCachesBefore = await readCaches(subgraphMetrics);
       const eachBefore = subgraphPids.map((pid) => cpuMs([pid]));

@@ -56,8 +56,17 @@ export const OUTBOUND_MARK = 'TIGA-OUTBOUND';
  * the image (`/var/lib/tiga` of each service, its shared `keys` volume, `/shared/data`) become folders under
  * `workDir` (the JWKS the `keys` step writes there) and the real reference data.
  */
-export async function composeServices(options: { databaseUrl: string; workDir: string; sharedData: string }): Promise<{ subgraphs: ServiceSpec[]; gateway: ServiceSpec }> {
-  const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+export async function composeServices(options: {
+  databaseUrl: string;
+  workDir: string;
+  sharedData: string;
+  /** The checkout whose docker-compose.yml is read. @default this one */
+  root?: string;
+  /** Where the JWKS is (the compose `keys` volume). @default `workDir`/keys */
+  keysDir?: string;
+}): Promise<{ subgraphs: ServiceSpec[]; gateway: ServiceSpec }> {
+  const compose = parse(fs.readFileSync(path.join(options.root ?? PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+  const keysDir = options.keysDir ?? path.join(options.workDir, 'keys');
   const served = Object.entries(compose.services).filter(([name, s]) => name !== 'db' && s.command && (s.expose?.length || s.ports?.length));
   const ports = new Map<string, { declared: number; local: number }>();
   for (const [name, s] of served) ports.set(name, { declared: Number(String(s.expose?.[0] ?? s.ports![0]).split(':').at(-1)), local: await freePort() });
@@ -71,7 +80,7 @@ export async function composeServices(options: { databaseUrl: string; workDir: s
         .replace(/postgres(?:ql)?:\/\/[^@\s]*@db:\d+\/\w+/g, options.databaseUrl)
         .replace(new RegExp(`\\b(${hosts}):(\\d+)\\b`, 'g'), (_m, host: string) => `127.0.0.1:${ports.get(host)!.local}`)
         .replace(/\b0\.0\.0\.0\b/g, '127.0.0.1')
-        .replace(/^\/var\/lib\/tiga\/keys(?=\/|$)/, path.join(options.workDir, 'keys'))
+        .replace(/^\/var\/lib\/tiga\/keys(?=\/|$)/, keysDir)
         .replace(/^\/var\/lib\/tiga(?=\/|$)/, dataDir)
         .replace(/^\/shared\/data$/, options.sharedData);
     const env = Object.fromEntries(
