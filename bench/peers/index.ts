@@ -26,16 +26,16 @@
  *   BENCH_PEERS_CHECK 50, BENCH_PEERS_CLIENTS 1000, BENCH_PEERS_SEED 13,
  *   BENCH_PEERS_GATEWAYS tiga,apollo,apollo-keepalive,hive,hive-router (a comma list: `tiga` always runs; `tiga-b` see below),
  *   BENCH_PEERS_ONLY unset (a comma list of the mix's operations, e.g. `area`: only those are sent — a diagnosis, not the mix),
- *   BENCH_PEERS_KINDS unset (a comma list of COMMUNE, IRIS, EPCI: codes drawn from those kinds only — a diagnosis, e.g. the
- *     kinds an older version knows),
  *   BENCH_PEERS_TIGA_ENV none (KEY=VALUE,… for our gateway, a diagnosis: its row then says it is not the defaults),
  *   BENCH_PEERS_B_ROOT this checkout, BENCH_PEERS_B_ENV none: with `tiga-b` in BENCH_PEERS_GATEWAYS, our gateway runs a second
  *     time, from that checkout (with its own node_modules) and/or with those settings, in front of the same subgraphs —
  *     a same-run A/B of two builds or settings of ours (row "B", and a "B / ours" line; it is no peer),
  *   BENCH_PEERS_B_DATABASE_URL unset (set, with `tiga-b`: B runs its WHOLE stack — its checkout's docker-compose.yml,
- *     seed and six subgraphs on that database of its own — so that two versions of the hub, subgraphs included, are
- *     compared in one run, round by round; its row's subgraph CPU is its own subgraphs'. Both ORSALs then share one
- *     secrecy key, TIGA_SECRECY_COST_KEY or one drawn for the run, so that they withhold the same values),
+ *     seed and six subgraphs on that database of its own, with the same reference data as ours — so that two versions
+ *     of the hub, subgraphs included, are compared in one run, round by round; its row's subgraph CPU is its own
+ *     subgraphs'. Both ORSALs then share one secrecy key, TIGA_SECRECY_COST_KEY or one drawn for the run, so that they
+ *     withhold the same values. B's answers must have no error; those that differ from ours, a version's change, are
+ *     counted and shown),
  *   BENCH_PEERS_KEEP_LOGS unset (set: the processes' logs stay in the temporary folder printed at the start)
  */
 import fs from 'node:fs';
@@ -45,7 +45,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { SUPERGRAPH_PATH } from '../../lib/paths.ts';
 import { ensureEmbeddedKeys } from '../../lib/auth/keys.ts';
-import { createMix, kindsFromEnv, operationsFromEnv, readMixSpace, type MixRequest } from './mix.ts';
+import { createMix, operationsFromEnv, readMixSpace, type MixRequest } from './mix.ts';
 import { describeMixCost } from './mixCost.ts';
 import { canonical, firstDifference } from './compare.ts';
 import { GATEWAY_IDS, peerSupergraph, startGateway, type Gateway, type GatewayId } from './gateways.ts';
@@ -162,6 +162,10 @@ async function startStack(options: { name: string; root: string; databaseUrl: st
   processes.push(seed);
   if ((await seed.exited) !== 0) throw new Error(`npm run seed${prefix ? ` (${name})` : ''} failed:\n${tail(seed.log)}`);
   console.log(`  ${tail(seed.log, 1)}`);
+  // Without the reference data a seed falls back to approximate communes and no IRIS: another mix, no comparison.
+  if (!fs.existsSync(path.join(sharedData, 'territories.geojson'))) {
+    console.warn(`WARNING: no reference data in ${sharedData} (TIGA_SHARED_DATA): ${name === 'ours' ? 'the' : `${name}'s`} database, if seeded now, holds the approximate referential, without IRIS — another mix than the README's`);
+  }
   const specs = await composeServices({ root, databaseUrl, workDir: dir, keysDir: options.keysDir, sharedData });
   const subgraphs = specs.subgraphs.map((spec) => {
     // ORSAL's secondary-suppression key, when the operator supplies one (unset: the subgraph draws its own).
@@ -225,7 +229,7 @@ async function main(): Promise<number> {
 
   // 3. The mix.
   let setupRequests = 0;
-  const space = kindsFromEnv(await readMixSpace(async (body) => (await post(ours.url, body, setupClient(setupRequests++))).json as never));
+  const space = await readMixSpace(async (body) => (await post(ours.url, body, setupClient(setupRequests++))).json as never);
   console.log(
     `mix: ${space.codes.COMMUNE.length} communes, ${space.codes.IRIS.length} IRIS, ${space.codes.EPCI.length} EPCI; indice ATMO ${space.history.first} … ${space.history.last}; ` +
       `points in the Eurométropole's outline (bbox ${space.bbox.map((v) => v.toFixed(3)).join(', ')}); seed ${SEED}` +
@@ -270,7 +274,7 @@ async function main(): Promise<number> {
   if (bStack) {
     console.log(
       `  B on its own stack answered all ${CHECKS} without error; ${bDiffers.length} differ from ours` +
-        (bDiffers.length ? ` (another version's data: its figures price the same requests, not the same answers), e.g.\n    ${bDiffers.slice(0, 5).join('\n    ')}` : ''),
+        (bDiffers.length ? ` (what changed between the two versions: the figures price the same requests, not quite the same answers), e.g.\n    ${bDiffers.slice(0, 5).join('\n    ')}` : ''),
     );
   }
 

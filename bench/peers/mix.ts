@@ -93,20 +93,6 @@ export function operationsFromEnv(value = process.env.BENCH_PEERS_ONLY): Operati
   return names.length ? (names as OperationName[]) : undefined;
 }
 
-const KINDS = ['COMMUNE', 'IRIS', 'EPCI'] as const;
-
-/**
- * The space with only the territory kinds named by BENCH_PEERS_KINDS (a comma list, a diagnosis: e.g. the kinds
- * an older version of the hub knows, to send it the same requests), else the whole space. An unknown kind is an
- * error, not an empty mix.
- */
-export function kindsFromEnv(space: MixSpace, value = process.env.BENCH_PEERS_KINDS): MixSpace {
-  const kinds = (value ?? '').split(',').map((kind) => kind.trim()).filter(Boolean);
-  for (const kind of kinds) if (!(KINDS as readonly string[]).includes(kind)) throw new Error(`BENCH_PEERS_KINDS: unknown territory kind "${kind}" (known: ${KINDS.join(', ')})`);
-  if (!kinds.length) return space;
-  return { ...space, codes: Object.fromEntries(KINDS.map((kind) => [kind, kinds.includes(kind) ? space.codes[kind] : []])) as MixSpace['codes'] };
-}
-
 /** An endless generator of mix requests: the same `seed` gives the same sequence. `only`: a part of the mix. */
 export function createMix(space: MixSpace, seed: number, only?: OperationName[]): () => MixRequest {
   // The seeds' PRNG (mulberry32), seeded by name: the same seed gives the same sequence.
