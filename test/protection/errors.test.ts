@@ -27,6 +27,22 @@ async function gatewayWith(subgraphUrls: Record<string, string>) {
   return { url: served.url, lines, entries, close: async () => (await served.close(), await server.stop()) };
 }
 
+/**
+ * A gateway whose ATMO is a stand-in server answering with `handler` (a proxy's error page, a wrong endpoint):
+ * `run` gets the gateway and what the stand-in saw; both are stopped afterwards.
+ */
+async function withAtmoAnswering(hub: Hub, handler: http.RequestListener, run: (gateway: Awaited<ReturnType<typeof gatewayWith>>) => Promise<void>): Promise<void> {
+  const standIn = http.createServer(handler);
+  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  const gateway = await gatewayWith(urlsOf(hub, { atmo: `http://127.0.0.1:${(standIn.address() as AddressInfo).port}/graphql` }));
+  try {
+    await run(gateway);
+  } finally {
+    await gateway.close();
+    standIn.close();
+  }
+}
+
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
   const probe = http.createServer();
@@ -138,14 +154,12 @@ describe('one request id per request, from the client to every subgraph and back
 
   it('forwards the id to the subgraphs, and masks a subgraph that answers an HTML error page', async () => {
     const seen: (string | undefined)[] = [];
-    const proxyPage = http.createServer((req, res) => {
+    const proxyPage: http.RequestListener = (req, res) => {
       seen.push(req.headers['x-request-id'] as string | undefined);
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html><body><h1>502 Bad Gateway</h1><pre>upstream 10.0.0.7:4001 at /srv/tiga/node_modules/x.js:1:1</pre></body></html>');
-    });
-    await new Promise<void>((resolve) => proxyPage.listen(0, '127.0.0.1', resolve));
-    const gateway = await gatewayWith(urlsOf(hub, { atmo: `http://127.0.0.1:${(proxyPage.address() as AddressInfo).port}/graphql` }));
-    try {
+    };
+    await withAtmoAnswering(hub, proxyPage, async (gateway) => {
       const response = await postJson(gateway.url, { query: '{ airStation(id: "FR16029") { id } }' });
       const id = response.headers.get('x-request-id');
       expect(seen).toEqual([id]);
@@ -156,26 +170,18 @@ describe('one request id per request, from the client to every subgraph and back
       expect(response.text).not.toMatch(INTERNALS);
       expect(response.text).not.toMatch(/10\.0\.0\.7|Bad Gateway|502/);
       expect(JSON.stringify(gateway.entries(id))).toMatch(/subgraph atmo failed.*502/);
-    } finally {
-      await gateway.close();
-      proxyPage.close();
-    }
+    });
   });
 
   it('says a producer is unavailable when its endpoint answers JSON that is no GraphQL answer (an array), never an empty success', async () => {
-    const wrongEndpoint = http.createServer((_req, res) => {
+    const wrongEndpoint: http.RequestListener = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('[]');
-    });
-    await new Promise<void>((resolve) => wrongEndpoint.listen(0, '127.0.0.1', resolve));
-    const gateway = await gatewayWith(urlsOf(hub, { atmo: `http://127.0.0.1:${(wrongEndpoint.address() as AddressInfo).port}/graphql` }));
-    try {
+    };
+    await withAtmoAnswering(hub, wrongEndpoint, async (gateway) => {
       const response = await postJson(gateway.url, { query: '{ airStation(id: "FR16029") { id } }' });
       expect(response.json?.errors?.map((e: { extensions?: Record<string, unknown> }) => [e.extensions?.code, e.extensions?.producer])).toEqual([['PRODUCER_UNAVAILABLE', 'atmo']]);
-    } finally {
-      await gateway.close();
-      wrongEndpoint.close();
-    }
+    });
   });
 
   it('masks a subgraph that is down, and still answers what the others serve', async () => {
