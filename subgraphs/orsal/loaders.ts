@@ -30,7 +30,9 @@ function valuesLoader<T extends { territoryCode: string }>(
         const rows = await fetch(knex, group.map((key) => key.code), { indicator, period });
         for (const row of rows) {
           const key = cacheKey({ code: row.territoryCode, indicator, period });
-          results.set(key, [...(results.get(key) ?? []), row]);
+          const list = results.get(key);
+          if (list) list.push(row);
+          else results.set(key, [row]);
         }
       }
       return keys.map((key) => results.get(cacheKey(key)) ?? []);
