@@ -84,20 +84,30 @@ describe('the open-data routes serve the anonymous view, whatever token is sent'
 
   it('gives every role the bytes an anonymous caller gets, with no restricted name or value in them', async () => {
     const problems: string[] = [];
-    for (const route of routes) {
-      const anonymous = await fetch(`${base}${route}`, { headers: { accept: 'application/json' } });
-      const text = stable(await anonymous.text());
-      if (anonymous.status !== 200) problems.push(`${route}: ${anonymous.status} anonymous`);
+    const leaks = (route: string, text: string) => {
       for (const name of restrictedNames) {
         // As a JSON key, a CSV header column or an RDF property local name.
         const pattern = new RegExp(`"${name}"\\s*:|^(?:[^\\n]*,)?${name}(?:,|\\r?\\n)|[#/]${name}[>"]`, 'm');
         if (pattern.test(text)) problems.push(`${route}: restricted field name "${name}" appears`);
       }
       for (const secret of secrets) if (text.includes(secret)) problems.push(`${route}: a restricted value appears`);
+    };
+    for (const route of routes) {
+      const anonymous = await fetch(`${base}${route}`, { headers: { accept: 'application/json' } });
+      const text = stable(await anonymous.text());
+      if (anonymous.status !== 200) problems.push(`${route}: ${anonymous.status} anonymous`);
+      leaks(route, text);
       for (const [role, headers] of Object.entries(tokens)) {
         const response = await fetch(`${base}${route}`, { headers: { ...headers, accept: 'application/json' } });
         const body = stable(await response.text());
-        if (response.status !== anonymous.status || body !== text) problems.push(`${route}: differs for the ${role} token`);
+        if (response.status !== anonymous.status || body !== text) {
+          // The catalogue's open data is read again every five minutes, and earlier files of the suite change it:
+          // an anonymous read made now tells a token's effect from a renewal that fell between the two reads.
+          const again = await fetch(`${base}${route}`, { headers: { accept: 'application/json' } });
+          const now = stable(await again.text());
+          leaks(route, now);
+          if (response.status !== again.status || body !== now) problems.push(`${route}: differs for the ${role} token (${response.status} against ${again.status}; ${firstDifference(body, now)})`);
+        }
         // A response to a request with a token is never stored by a shared cache.
         if (!/private|no-store/.test(response.headers.get('cache-control') ?? '')) problems.push(`${route}: cacheable by shared caches with a ${role} token`);
       }
