@@ -86,7 +86,9 @@ describe('a resident explores the open data on the map at /map', () => {
     expect(expected.every((c) => OFFICIAL.includes(c))).toBe(true);
     const box = await mapBox(page);
     const counts = await countColours(page, OFFICIAL, { x: box.x, y: box.y, width: box.width, height: box.height });
-    for (const colour of expected) expect(counts[colour], `${colour} on ${date}`).toBeGreaterThan(30);
+    // On a failure, every colour's count and the view say whether the page drew nothing, drew it elsewhere or drew other data.
+    const seen = `${date}: pixels per colour ${JSON.stringify(counts)}, view ${page.url().split('?')[1]}`;
+    for (const colour of expected) expect(counts[colour], `${colour} on ${seen}`).toBeGreaterThan(30);
     for (const colour of OFFICIAL.filter((c) => !expected.includes(c) && c !== '#DDDDDD' && c !== '#888888')) expect(counts[colour], `${colour} is not a class of ${date}`).toBeLessThan(5);
     // The legend lists every class, "indisponible" and "événement" included, in the official colours.
     const legend = await page.$eval('#legend-body', (e) => ({ text: e.textContent, colours: [...e.querySelectorAll('.swatch')].map((s) => getComputedStyle(s).backgroundColor) }));
