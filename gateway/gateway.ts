@@ -287,8 +287,9 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // the OGC API's extents, on the hub's own open-data budget.
   const openData = openDataCache(anonymous, { warn: (err, message) => loggerFor('gateway', log).warn({ err }, message) });
   app.use(catalogRoute({ openData, titles, downloads: downloads(), publicUrl: options.publicUrl, before: [openRoutes, shedding], log }));
-  // Exports and the OGC API: the same anonymous view, read for the client who asked (its budgets, its request id).
-  const openRouteOptions = { query: anonymous, openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log };
+  // Exports and the OGC API: the same anonymous view, read for the client who asked (its budgets, its request id);
+  // the pages' shared reads are as fresh as the entity cache (gateway/cache/sharedReads.ts).
+  const openRouteOptions = { query: anonymous, openData, titles, publicUrl: options.publicUrl, before: [openRoutes, shedding], clientOf: (req: express.Request) => clientKey(req, undefined), log, freshness: entityCache?.store };
   app.use(exportsRoute(openRouteOptions));
   app.use(ogcRoute(openRouteOptions));
   // The explorer pages: the data inventory, the map and the transparency dashboard, read through the same sources.

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ChangeListener } from '../../lib/changes/listenForChanges.ts';
 import type { ChangeNotice } from '../../lib/changes/changeNotices.ts';
+import type { DataFreshness } from './sharedReads.ts';
 
 interface Entry {
   value: unknown;
@@ -25,7 +26,7 @@ export interface EntityCacheOptions {
  * a write — even one that arrives after the write's notice — is never kept. While notices cannot be heard (the
  * listening session dropped, or not yet open) the cache is off and empty.
  */
-export class EntityCache implements ChangeListener {
+export class EntityCache implements ChangeListener, DataFreshness {
   private readonly entries: LRUCache<string, Entry>;
   private readonly generations = new Map<string, number>();
   private readonly subgraphOfSchema: (schema: string) => string | undefined;
@@ -38,6 +39,8 @@ export class EntityCache implements ChangeListener {
   readonly counts = { hits: 0, misses: 0, invalidations: 0, gaps: 0 };
   /** Bumped whenever every kept answer is forgotten at once (a gap, a new listening session, `clear`). */
   resets = 0;
+  /** Moves with every write heard and every reset: what the pages' shared reads are checked against. */
+  private epoch = 0;
 
   constructor(private readonly options: EntityCacheOptions = {}) {
     this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? 100_000, ttlAutopurge: false });
@@ -47,6 +50,11 @@ export class EntityCache implements ChangeListener {
   /** On while every committed write is heard. */
   get enabled(): boolean {
     return this.listening;
+  }
+
+  /** The version of the data as heard so far (gateway/cache/sharedReads.ts); undefined while writes cannot be heard. */
+  version(): number | undefined {
+    return this.listening ? this.epoch : undefined;
   }
 
   /** How to catch up with the notices of writes already committed (a round trip on each listening session). */
@@ -117,6 +125,7 @@ export class EntityCache implements ChangeListener {
   /** Everything `subgraph` served before now is forgotten. */
   invalidate(subgraph: string): void {
     this.generations.set(subgraph, this.generation(subgraph) + 1);
+    this.epoch++;
     this.counts.invalidations++;
   }
 
@@ -127,6 +136,7 @@ export class EntityCache implements ChangeListener {
 
   onGap(): void {
     this.listening = false;
+    this.epoch++;
     this.counts.gaps++;
     for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
     this.entries.clear();
@@ -138,12 +148,15 @@ export class EntityCache implements ChangeListener {
     this.entries.clear();
     for (const subgraph of new Set([...this.generations.keys()])) this.invalidate(subgraph);
     this.resets++;
+    // A read kept before the gap may predate a write nobody heard, whatever subgraphs were known.
+    this.epoch++;
     this.listening = true;
   }
 
   /** Forgets every kept answer (tests that count a subgraph's work start from a cold cache). */
   clear(): void {
     this.entries.clear();
+    this.epoch++;
     this.resets++;
   }
 

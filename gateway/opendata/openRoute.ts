@@ -2,6 +2,7 @@ import type express from 'express';
 import type { RequestHandler } from 'express';
 import type { AnonymousQuery } from '../catalog/anonymousQuery.ts';
 import type { OpenDataReader } from '../catalog/openDataCache.ts';
+import type { DataFreshness } from '../cache/sharedReads.ts';
 
 /** What every open-data route (exports, OGC API) is built from: anonymous reads of the open contract, nothing else. */
 export interface OpenRouteOptions {
@@ -18,4 +19,6 @@ export interface OpenRouteOptions {
   /** The budget key of the client a request comes from (its address, or its token's subject). */
   clientOf: (req: express.Request) => string;
   log?: (line: string) => void;
+  /** The writes the gateway hears (its entity cache): the pages' shared reads are read again after one. @default lifetimes only */
+  freshness?: DataFreshness;
 }

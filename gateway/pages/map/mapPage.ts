@@ -14,12 +14,18 @@ import { MapParameterError, sendCached } from './sendCached.ts';
 import { territoryGeometry, territoryKind, zoomBucket } from './territoryGeometry.ts';
 import { timedCache } from './timedCache.ts';
 
-/** Outlines change with a new referential only: read again every 10 minutes, kept an hour by browsers. */
+/**
+ * Outlines change with a new referential only: read again every 10 minutes or after a write, kept an hour by
+ * browsers (a visitor reloads the page for a new referential).
+ */
 const GEOMETRY_TTL_MS = 600_000;
 const GEOMETRY_MAX_AGE_S = 3600;
-/** Layer values: a few minutes, as the OGC API's answers (an ingest shows within that). */
+/**
+ * Layer values: read again after any write the gateway hears (as `/graphql` answers it: an ingest shows on the
+ * next read), else every few minutes. Browsers revalidate each time (`max-age=0` and the ETag: a 304 costs a hash).
+ */
 const VALUES_TTL_MS = 300_000;
-const VALUES_MAX_AGE_S = 120;
+const VALUES_MAX_AGE_S = 0;
 const CONFIG_TTL_MS = 600_000;
 
 /**
@@ -33,8 +39,8 @@ const CONFIG_TTL_MS = 600_000;
 export function mapPage(options: OpenRouteOptions): express.Router {
   const log = loggerFor('gateway', options.log);
   const words = readCatalogWords();
-  const geometryCache = timedCache({ ttlMs: GEOMETRY_TTL_MS, maxEntries: 16 });
-  const valuesCache = timedCache({ ttlMs: VALUES_TTL_MS, maxEntries: 500 });
+  const geometryCache = timedCache({ ttlMs: GEOMETRY_TTL_MS, maxEntries: 16, freshness: options.freshness });
+  const valuesCache = timedCache({ ttlMs: VALUES_TTL_MS, maxEntries: 500, freshness: options.freshness });
   const configs = new Map<PageLang, { at: number; config: Promise<MapConfig> }>();
   const clientOf = (req: express.Request, res: express.Response) => ({ client: options.clientOf(req), requestId: requestIdOf(res) });
   const seriesEnd = async (kind: string) => (await options.openData().catch(() => undefined))?.datasets.find((d) => d.kind === kind)?.temporal?.end;
@@ -64,14 +70,14 @@ export function mapPage(options: OpenRouteOptions): express.Router {
       if (unknown.length) return Promise.reject(new MapParameterError(`unknown parameter ${unknown.join(', ')} (kind and zoom only)`));
       const kind = territoryKind(req.query.kind);
       const bucket = zoomBucket(req.query.zoom);
-      return geometryCache(`${kind}:${bucket}`, () => territoryGeometry(options.query, kind, bucket, clientOf(req, res)));
+      return geometryCache(`${kind}:${bucket}`, () => territoryGeometry(options.query, kind, bucket, clientOf(req, res)), req);
     }, log),
   );
 
   router.get('/pages/map/values.json', (req, res) =>
     sendCached(req, res, VALUES_MAX_AGE_S, 'application/json', () => {
       const asked = valuesRequest(req.query as Record<string, unknown>);
-      return valuesCache(asked.key, () => asked.read(options.query, clientOf(req, res), seriesEnd));
+      return valuesCache(asked.key, () => asked.read(options.query, clientOf(req, res), seriesEnd), req);
     }, log),
   );
 

@@ -1,4 +1,5 @@
 import type { AnonymousQuery, AnonymousQueryOptions } from '../../catalog/anonymousQuery.ts';
+import { sharedReads, type DataFreshness } from '../../cache/sharedReads.ts';
 
 export interface TransparencyValue {
   /** First day of the period, YYYY-MM-DD. */
@@ -74,26 +75,15 @@ export async function readTransparency(query: AnonymousQuery, options: Anonymous
 }
 
 /** A read shared by every request for `ttlMs`; concurrent requests after it expired wait for one new read. */
-export type TransparencyReader = (options: AnonymousQueryOptions) => Promise<Transparency>;
+export type TransparencyReader = (options: AnonymousQueryOptions, request?: object) => Promise<Transparency>;
 
 /**
- * Caches the dashboard's read for `ttlMs` (no stale copy is ever served after that: a failed read is the
- * requester's error, and the next request tries again). The read that renews it is made for the request that
- * found it expired (its client's budget, its request id).
+ * Caches the dashboard's read for `ttlMs` and, with `freshness`, only until a write is heard (gateway/cache/
+ * sharedReads.ts: a moderation or a new request shows on the next read). No stale copy is ever served after
+ * that: a failed read is the requester's error, and the next request tries again. The read that renews it is
+ * made for the request that found it expired (its client's budget, its request id).
  */
-export function cachedTransparency(query: AnonymousQuery, ttlMs: number, now: () => number = Date.now): TransparencyReader {
-  let current: { at: number; data: Transparency } | undefined;
-  let pending: Promise<Transparency> | undefined;
-  return (options) => {
-    if (current && now() - current.at < ttlMs) return Promise.resolve(current.data);
-    pending ??= readTransparency(query, options)
-      .then((data) => {
-        current = { at: now(), data };
-        return data;
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
+export function cachedTransparency(query: AnonymousQuery, ttlMs: number, freshness?: DataFreshness, now: () => number = Date.now): TransparencyReader {
+  const reads = sharedReads<Transparency>({ ttlMs, maxEntries: 1, freshness, now });
+  return (options, request) => reads('', () => readTransparency(query, options), request);
 }

@@ -11,6 +11,8 @@ import { transparenceErrorHtml, transparencePageHtml } from './transparenceHtml.
  * How long one read of the dashboard's data serves every visitor, in ms. Indicators change monthly at most,
  * but votes and statuses change any time and a committee member checks the page right after voting: 30 s
  * spares the producers a query per visit while no answer is older than a minute (this cache plus the HTTP one).
+ * A write the gateway hears ends it sooner (gateway/cache/sharedReads.ts): the hub itself never serves a read
+ * older than the last vote; only a browser's or proxy's copy may be, for its 30 s.
  */
 export const TRANSPARENCE_CACHE_MS = 30_000;
 /** What any HTTP cache may keep the page for, in s (see TRANSPARENCE_CACHE_MS). */
@@ -34,7 +36,7 @@ function statusOf(error: unknown): { status: number; retryAfterSeconds?: number 
  */
 export function transparencePage(options: OpenRouteOptions): express.Router {
   const log = loggerFor('gateway', options.log);
-  const read = cachedTransparency(options.query, TRANSPARENCE_CACHE_MS);
+  const read = cachedTransparency(options.query, TRANSPARENCE_CACHE_MS, options.freshness);
   const router = express.Router();
   if (options.before?.length) router.use('/transparence', ...options.before);
   router.get('/transparence', async (req, res) => {
@@ -43,7 +45,7 @@ export function transparencePage(options: OpenRouteOptions): express.Router {
     if (req.query.lang !== 'en' && req.query.lang !== 'fr') res.vary('Accept-Language');
     res.setHeader('Content-Language', lang);
     try {
-      const data = await read({ client: options.clientOf(req), requestId });
+      const data = await read({ client: options.clientOf(req), requestId }, req);
       res.setHeader('Cache-Control', CACHE_CONTROL);
       res.type('html').send(transparencePageHtml(data, lang));
     } catch (error) {
