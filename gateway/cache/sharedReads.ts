@@ -34,11 +34,15 @@ export function sharedReads<T>(options: SharedReadsOptions): (key: string, read:
   const entries = new Map<string, { value: T; at: number; version: number | undefined }>();
   const pending = new Map<string, { reading: Promise<T>; version: number | undefined }>();
   return async (key, read, request = {}) => {
+    const live = () => {
+      const kept = entries.get(key);
+      return kept && now() - kept.at < options.ttlMs ? kept : undefined;
+    };
     // The catch-up round trip only when something kept could answer: a miss reads the producers as they are now.
-    if (freshness && (entries.has(key) || pending.has(key)) && freshness.version() !== undefined) await freshness.caughtUp(request);
+    if (freshness && (live() || pending.has(key)) && freshness.version() !== undefined) await freshness.caughtUp(request);
     const version = freshness?.version();
-    const hit = entries.get(key);
-    if (hit && now() - hit.at < options.ttlMs && hit.version === version) return hit.value;
+    const hit = live();
+    if (hit && hit.version === version) return hit.value;
     const inFlight = pending.get(key);
     if (inFlight && inFlight.version === version) return inFlight.reading;
     const flight = {
