@@ -1,4 +1,6 @@
 import express from 'express';
+import type { RequestListener } from 'node:http';
+import { directGraphQL } from './http/directGraphQL.ts';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { inProcessSubgraph, type InProcessSubgraph } from './inProcessSubgraph.ts';
@@ -102,15 +104,18 @@ function auditRestrictedReads(route: string, log: ((line: string) => void) | und
   };
 }
 
+/** The largest GraphQL request body a subgraph takes (the gateway forwards at most its own 6 MB of ingest). */
+const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
 /** How long the database may take to answer a readiness probe. */
 const READY_TIMEOUT_MS = 2000;
 
-/** Builds (never listens) the HTTP app of one subgraph: POST /graphql, GET /health and /ready. */
+/** Builds (never listens) the HTTP handler of one subgraph: POST /graphql, GET /health and /ready. */
 export async function createSubgraphApp(
   definition: ProducerDefinition,
   db: Database,
   options: SubgraphServerOptions = {},
-): Promise<{ app: express.Express; server: ApolloServer<ProducerContext<unknown>>; inProcess: InProcessSubgraph }> {
+): Promise<{ app: RequestListener; server: ApolloServer<ProducerContext<unknown>>; inProcess: InProcessSubgraph }> {
   const service = `subgraph:${definition.name}`;
   const log = options.log;
   const schema = buildSchema(definition);
@@ -188,10 +193,12 @@ export async function createSubgraphApp(
   }
   app.use(
     '/graphql',
-    express.json({ limit: '5mb' }),
+    express.json({ limit: BODY_LIMIT_BYTES }),
     requestIdInErrorAnswers(),
     expressMiddleware(server, { context: ({ req, res }) => contextOf(req.headers.authorization, requestIdOf(res)) }),
   );
   app.use(jsonNotFound(), jsonErrors({ service, log }));
-  return { app, server, inProcess: inProcessSubgraph(service, server, contextOf) };
+  // The gateway's calls take the direct path; the Express route above stays the reference for everything else.
+  const handler = directGraphQL({ path: '/graphql', server, context: (req, id) => contextOf(req.headers.authorization, id), limitBytes: BODY_LIMIT_BYTES, service, log, fallback: app });
+  return { app: handler, server, inProcess: inProcessSubgraph(service, server, contextOf) };
 }

@@ -47,20 +47,27 @@ function statusOf(error: HttpError): number {
  * Express's HTML page, whose stack trace names the server's files (shown whenever NODE_ENV is not `production`).
  */
 export function jsonErrors({ service, log }: JsonErrorOptions): ErrorRequestHandler {
-  const logger = loggerFor(service, log);
+  const answerFor = errorAnswers({ service, log });
   return (error: unknown, _req, res, next) => {
     // The response already started: only Express can end it (it closes the connection).
     if (res.headersSent) return next(error);
-    const requestId = requestIdOf(res);
+    const { status, body } = answerFor(error, requestIdOf(res));
+    res.status(status).json(body);
+  };
+}
+
+/**
+ * The answer to an error met before Apollo answered, as {@link jsonErrors} sends it: a 4xx names what was wrong
+ * with the request (never quoting it); anything else is logged and masked. For the routes that answer without
+ * Express (lib/http/directGraphQL.ts).
+ */
+export function errorAnswers({ service, log }: JsonErrorOptions): (error: unknown, requestId: string) => { status: number; body: { errors: GraphQLFormattedError[] } } {
+  const logger = loggerFor(service, log);
+  return (error, requestId) => {
     const status = statusOf((error ?? {}) as HttpError);
-    let body: GraphQLFormattedError;
-    if (status < 500) {
-      body = { message: clientMessage(error as HttpError, status), extensions: { code: 'BAD_REQUEST', requestId } };
-    } else {
-      logger.error({ requestId, status, err: error }, 'unexpected error outside GraphQL');
-      body = internalError(requestId);
-    }
-    res.status(status).json({ errors: [body] });
+    if (status < 500) return { status, body: { errors: [{ message: clientMessage(error as HttpError, status), extensions: { code: 'BAD_REQUEST', requestId } }] } };
+    logger.error({ requestId, status, err: error }, 'unexpected error outside GraphQL');
+    return { status, body: { errors: [internalError(requestId)] } };
   };
 }
 

@@ -26,12 +26,16 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 export function requestId(options: { trusted?: (req: Request) => boolean } = {}): RequestHandler {
   const trusted = options.trusted ?? (() => true);
   return (req, res, next) => {
-    const incoming = req.get(REQUEST_ID_HEADER);
-    const id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) && trusted(req) ? incoming : randomUUID();
+    const id = requestIdFor(req.get(REQUEST_ID_HEADER), () => trusted(req));
     res.locals.requestId = id;
     res.setHeader(REQUEST_ID_HEADER, id);
     next();
   };
+}
+
+/** A request's id: the caller's `incoming` one when it looks sane and the caller is `trusted`, else a new UUID. */
+export function requestIdFor(incoming: string | string[] | undefined, trusted: () => boolean): string {
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) && trusted() ? incoming : randomUUID();
 }
 
 /** The id `requestId()` gave the request this response answers. */
@@ -77,14 +81,16 @@ export function tagErrorsWithRequestId<TContext extends { requestId?: string }>(
 export const UNKNOWN_REQUEST_ID = '\u0000request-id\u0000';
 const UNKNOWN_IN_JSON = JSON.stringify(UNKNOWN_REQUEST_ID);
 
+/** `answer` (JSON text) with the placeholder {@link UNKNOWN_REQUEST_ID} replaced by the request's own `id`. */
+export function withRequestId(answer: string, id: string): string {
+  return answer.includes(UNKNOWN_IN_JSON) ? answer.replaceAll(UNKNOWN_IN_JSON, JSON.stringify(id)) : answer;
+}
+
 /** Mounted before Apollo's middleware: a placeholder id in an answer becomes the request's own (a search per answer). */
 export function requestIdInErrorAnswers(): RequestHandler {
   return (_req, res, next) => {
     const send = res.send.bind(res);
-    res.send = (body: unknown) => {
-      if (typeof body === 'string' && body.includes(UNKNOWN_IN_JSON)) body = body.replaceAll(UNKNOWN_IN_JSON, JSON.stringify(requestIdOf(res)));
-      return send(body);
-    };
+    res.send = (body: unknown) => send(typeof body === 'string' ? withRequestId(body, requestIdOf(res)) : body);
     next();
   };
 }

@@ -47,3 +47,23 @@ export function securityHeaders(): RequestHandler {
     strictTransportSecurity: { maxAge: 15_552_000, includeSubDomains: false },
   });
 }
+
+/**
+ * The headers {@link securityHeaders} sets, as name–value pairs: for the routes that answer without Express
+ * (lib/http/directGraphQL.ts). Read off helmet itself, once, so both paths send the same headers from one
+ * definition. helmet's middleware only sets fixed values (no nonce, nothing read from the request), synchronously.
+ */
+export function securityHeaderValues(): readonly (readonly [string, string])[] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: string) => void headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
+  };
+  let done = false;
+  securityHeaders()({} as never, recorder as never, (error?: unknown) => {
+    if (error) throw error;
+    done = true;
+  });
+  if (!done) throw new Error('helmet did not finish synchronously: its headers cannot be read once');
+  return [...headers];
+}

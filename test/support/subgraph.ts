@@ -1,4 +1,4 @@
-import type express from 'express';
+import type { RequestListener } from 'node:http';
 import { createSubgraphApp } from '../../lib/subgraph.ts';
 import { settingsOf, type ProducerDefinition } from '../../lib/producer.ts';
 import { loadConfig } from '../../lib/config.ts';
@@ -38,8 +38,8 @@ export async function migrateProducers(db: Database, producers: ProducerDefiniti
   await migrateServices(dbs, producers);
 }
 
-/** Serves an express app on a free loopback port. */
-export async function serveApp(app: express.Express): Promise<ClaimedServer> {
+/** Serves an app (Express's, or a subgraph's handler) on a free loopback port. */
+export async function serveApp(app: RequestListener): Promise<ClaimedServer> {
   const server = await claimPort(0, '127.0.0.1');
   server.attach(app);
   return server;
