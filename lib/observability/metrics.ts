@@ -195,7 +195,11 @@ export function observeDatabase(name: string, db: Database): () => void {
     entry = { knex: db.knex, engine: db.engine, inFlight, observers: 1, stop };
     observed.set(db.knex, entry);
   }
-  databases.set(name, entry);
+  // Two databases may bear one name (a database of the same name on two servers; a test's own beside the hub's):
+  // each keeps series of its own rather than one hiding the other.
+  let label = name;
+  for (let n = 2; databases.has(label) && databases.get(label) !== entry; n++) label = `${name}#${n}`;
+  databases.set(label, entry);
   const mine = entry;
   let stopped = false;
   return () => {

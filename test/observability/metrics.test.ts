@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testHub } from '../support/hub.ts';
 import { postJson, send } from '../protection/http.ts';
-import { countRateLimited } from '../../lib/observability/metrics.ts';
+import knex from 'knex';
+import { countRateLimited, observeDatabase, registry } from '../../lib/observability/metrics.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { readExposition, total, type Exposition } from './prometheus.ts';
 
@@ -82,5 +83,21 @@ describe('an operator scrapes /metrics on the gateway and on a subgraph', () => 
     expect(new Set(pool.map((s) => s.labels.state))).toEqual(new Set(['used', 'free', 'pending']));
     expect(pool.every((s) => s.value >= 0)).toBe(true);
     expect(samples.filter((s) => s.name === 'tiga_db_queries_in_flight').length).toBeGreaterThan(0);
+  });
+
+  it('reports two databases of one name (the same database name on two servers) each under its own label', async () => {
+    // Pools that never connect: the gauges read their counts, not the server.
+    const pools = [1, 2].map((port) => knex({ client: 'pg', connection: `postgres://tiga@127.0.0.1:${port}/tiga`, pool: { min: 0, max: 3 } }));
+    const stops = pools.map((pool) => observeDatabase('tiga', { knex: pool, engine: 'postgres', close: () => pool.destroy() }));
+    try {
+      const pool = readExposition(await registry.metrics()).samples.filter((s) => s.name === 'tiga_db_pool_connections' && s.labels.database?.startsWith('tiga'));
+      expect(new Set(pool.map((s) => s.labels.database))).toEqual(new Set(['tiga', 'tiga#2']));
+      stops[1]!();
+      const left = readExposition(await registry.metrics()).samples.filter((s) => s.name === 'tiga_db_pool_connections' && s.labels.database?.startsWith('tiga'));
+      expect(new Set(left.map((s) => s.labels.database))).toEqual(new Set(['tiga']));
+    } finally {
+      for (const stop of stops) stop();
+      await Promise.all(pools.map((pool) => pool.destroy()));
+    }
   });
 });

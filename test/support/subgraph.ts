@@ -34,8 +34,14 @@ export async function postGraphQL<T = any>(
 
 /** Migrates producers' schemas (and the audit log) in `db` through the boot path's migration step. */
 export async function migrateProducers(db: Database, producers: ProducerDefinition[]): Promise<void> {
-  const dbs = await openDatabases(loadConfig({}), new Map(producers.map((p) => [p.name, undefined])), new Lifecycle(), { shared: db });
-  await migrateServices(dbs, producers);
+  const lifecycle = new Lifecycle();
+  const dbs = await openDatabases(loadConfig({}), new Map(producers.map((p) => [p.name, undefined])), lifecycle, { shared: db });
+  try {
+    await migrateServices(dbs, producers);
+  } finally {
+    // What it opened around `db` (its pool gauges) ends here; `db` stays the caller's.
+    await lifecycle.stop();
+  }
 }
 
 /** Serves an app (Express's, or a subgraph's handler) on a free loopback port. */
