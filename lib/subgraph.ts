@@ -104,7 +104,7 @@ function auditRestrictedReads(route: string, log: ((line: string) => void) | und
   };
 }
 
-/** The largest GraphQL request body a subgraph takes (the gateway forwards at most its own 6 MB of ingest). */
+/** The largest GraphQL request body a subgraph takes, on either path (body-parser's `5mb`). */
 const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
 /** How long the database may take to answer a readiness probe. */
