@@ -39,7 +39,7 @@ import { costLimit } from '../lib/cost/costLimit.ts';
 import { actualCost } from '../lib/cost/actualCost.ts';
 import { readCostPolicy } from '../lib/cost/costPolicy.ts';
 import { DEFAULT_COST_BUDGET } from '../lib/cost/budget.ts';
-import { QUERY_LIMITS } from '../lib/queryLimits.ts';
+import { MAX_REQUEST_BYTES, QUERY_LIMITS } from '../lib/queryLimits.ts';
 import { loggerFor } from '../lib/observability/logger.ts';
 import { observeGraphQL } from '../lib/observability/observeGraphQL.ts';
 import { observeHttp } from '../lib/observability/observeHttp.ts';
@@ -256,7 +256,7 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   app.use(
     '/graphql',
     // Room for the ingest mutations' 5 MB `content` (JSON-escaped); larger files go through the CLI.
-    express.json({ limit: '6mb' }),
+    express.json({ limit: MAX_REQUEST_BYTES }),
     gate.early((req) => clientKey(req, undefined)),
     ...(answerCache ? [answerCache.middleware()] : []),
     requestIdInErrorAnswers(),

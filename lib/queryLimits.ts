@@ -15,6 +15,14 @@ export const QUERY_LIMITS = {
 };
 
 /**
+ * The largest GraphQL request body, at the gateway and at every subgraph alike: whatever the gateway takes, the
+ * subgraph it forwards to takes too. It leaves room for an ingest mutation's 5 MB of `content` JSON-escaped (a
+ * quote or a line end takes two bytes: a 4.4 MB CSV of quoted fields is a 5.8 MB request); the mutation itself
+ * refuses more than 5 MB of content with its own message (lib/ingest/mutation.ts).
+ */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+/**
  * The depth and alias limits as validation rules, for a subgraph's Apollo Server: a direct call to a
  * subgraph's port gets no more room than the gateway gives (the gateway's fetches stay within them).
  */

@@ -24,7 +24,7 @@ import { ANONYMOUS } from './auth/principal.ts';
 import type { ProducerContext, ProducerDefinition } from './producer.ts';
 import { ingestRoute, mappingsIn } from './ingest/route.ts';
 import { costLimit } from './cost/costLimit.ts';
-import { depthAndAliasRules } from './queryLimits.ts';
+import { depthAndAliasRules, MAX_REQUEST_BYTES } from './queryLimits.ts';
 import type { AccessRule } from './auth/principal.ts';
 
 /**
@@ -103,9 +103,6 @@ function auditRestrictedReads(route: string, log: ((line: string) => void) | und
     },
   };
 }
-
-/** The largest GraphQL request body a subgraph takes, on either path (body-parser's `5mb`). */
-const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
 /** How long the database may take to answer a readiness probe. */
 const READY_TIMEOUT_MS = 2000;
@@ -193,12 +190,12 @@ export async function createSubgraphApp(
   }
   app.use(
     '/graphql',
-    express.json({ limit: BODY_LIMIT_BYTES }),
+    express.json({ limit: MAX_REQUEST_BYTES }),
     requestIdInErrorAnswers(),
     expressMiddleware(server, { context: ({ req, res }) => contextOf(req.headers.authorization, requestIdOf(res)) }),
   );
   app.use(jsonNotFound(), jsonErrors({ service, log }));
   // The gateway's calls take the direct path; the Express route above stays the reference for everything else.
-  const handler = directGraphQL({ path: '/graphql', server, context: (req, id) => contextOf(req.headers.authorization, id), limitBytes: BODY_LIMIT_BYTES, service, log, fallback: app });
+  const handler = directGraphQL({ path: '/graphql', server, context: (req, id) => contextOf(req.headers.authorization, id), limitBytes: MAX_REQUEST_BYTES, service, log, fallback: app });
   return { app: handler, server, inProcess: inProcessSubgraph(service, server, contextOf) };
 }

@@ -5,6 +5,7 @@ import { testHub } from '../support/hub.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { bearer } from '../support/auth.ts';
 import { INTERNALS } from './http.ts';
+import { MAX_REQUEST_BYTES } from '../../lib/queryLimits.ts';
 
 /** One answer as a client sees it, with what varies per request (its id, the date) set aside. */
 interface Answer {
@@ -131,9 +132,9 @@ describe("a subgraph answers the gateway's calls without Express, exactly as its
   });
 
   it('leaves a body beyond the limit to the Express route, which refuses it with 413 before reading it all', async () => {
-    const big = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(6 * 1024 * 1024) } });
+    const big = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(MAX_REQUEST_BYTES) } });
     const answer = await post(url, big);
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringMatching(/larger than 5242880 bytes/), extensions: { code: 'BAD_REQUEST' } });
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: `the request body is larger than ${MAX_REQUEST_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } });
   });
 });
