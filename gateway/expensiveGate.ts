@@ -6,6 +6,7 @@ import { sha256 } from '../lib/sha256.ts';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type { GatewayContext } from './auth/AccessControlledGateway.ts';
+import { requestIdOf } from '../lib/http/requestId.ts';
 
 export interface ExpensiveGateOptions {
   /** From this estimated cost (lib/cost/) on, a request is expensive. */
@@ -77,6 +78,12 @@ class Slots {
   }
 }
 
+/** Whether a request may go on to Apollo (with its price key), or the answer it gets now. */
+export interface EarlyDecision {
+  priceKey?: string;
+  refusal?: { status: number; retryAfterSeconds?: number; body: (requestId: string) => unknown };
+}
+
 function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
   // Apollo Server reads `http.headers` as a Map; typed loosely because GraphQL Yoga's types (a dev dependency of
   // the peer benchmark) augment GraphQLErrorExtensions with a Record instead.
@@ -95,6 +102,7 @@ function tooMany(message: string, retryAfterSeconds: number): GraphQLError {
  */
 export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin<GatewayContext> & {
   early: (clientOf: (req: Parameters<RequestHandler>[0]) => string) => RequestHandler;
+  check: (body: unknown, clientOf: () => string) => EarlyDecision;
   charge: (client: string, answer: { cost: number; actualCost: number }) => Promise<boolean>;
 } {
   const slotCost = Math.max(options.slotCost ?? options.threshold, options.threshold);
@@ -123,6 +131,38 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
   const budget = options.redis
     ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: false, keyPrefix: 'tiga:cost', points: options.costPerMinute, duration: 60, rejectIfRedisNotReady: true, insuranceLimiter: memory })
     : memory;
+  /**
+   * Before Apollo: the price key of a posted `body` and, when that operation's remembered price is expensive and
+   * its client (`clientOf`, asked only then) or the hub may not spend it now, the refusal to answer with.
+   */
+  const earlyCheck = (body: unknown, clientOf: () => string): EarlyDecision => {
+    const key = body && typeof body === 'object' ? priceKey(body) : undefined;
+    const cost = key === undefined ? undefined : prices.get(key);
+    if (cost === undefined || cost < options.threshold) return { priceKey: key };
+    if (cost > options.budget) {
+      // The very answer costLimit gave this operation: resending it cannot change it.
+      const error = costLimitExceeded(cost, options.budget);
+      return { priceKey: key, refusal: { status: 400, body: (requestId) => ({ errors: [{ message: error.message, extensions: { code: 'COST_LIMIT_EXCEEDED', cost, budget: options.budget, requestId } }] }) } };
+    }
+    const client = clientOf();
+    const refuse = (reason: 'cost' | 'expensive' | 'hub', message: string, seconds: number): EarlyDecision => {
+      options.onRefused?.(reason);
+      return { priceKey: key, refusal: { status: 429, retryAfterSeconds: seconds, body: (requestId) => ({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId } }] }) } };
+    };
+    if (hubSpentUntil > Date.now()) {
+      const seconds = Math.max(1, Math.ceil((hubSpentUntil - Date.now()) / 1000));
+      return refuse('hub', `the hub has spent its budget of expensive requests for this minute (${options.hubCostPerMinute.toLocaleString('en')} cost units, all clients together); retry in ${seconds} s, or ask for less`, seconds);
+    }
+    const until = spentUntil.get(client);
+    if (until !== undefined && until > Date.now()) {
+      const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      return refuse('cost', `this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
+    }
+    if (until !== undefined) spentUntil.delete(client);
+    const running = perClient.get(client) ?? 0;
+    if (running < options.perClient) return { priceKey: key };
+    return refuse('expensive', `this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
+  };
   return {
     /**
      * A kept answer replayed (gateway/cache/AnswerCache.ts) costs the hub next to nothing, but an expensive one is
@@ -149,38 +189,18 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
       }
       return true;
     },
-    early: (clientOf) => (req, res, next) => {
-      const key = req.method === 'POST' && req.body && typeof req.body === 'object' ? priceKey(req.body as object) : undefined;
-      // Priced once per request: the plugin below remembers the price under the same key (the context carries it).
-      res.locals.priceKey = key;
-      const cost = key === undefined ? undefined : prices.get(key);
-      if (cost === undefined || cost < options.threshold) return next();
-      if (cost > options.budget) {
-        // The very answer costLimit gave this operation: resending it cannot change it.
-        const error = costLimitExceeded(cost, options.budget);
-        res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'COST_LIMIT_EXCEEDED', cost, budget: options.budget, requestId: res.locals.requestId } }] });
-        return;
-      }
-      const client = clientOf(req);
-      const refuse = (reason: 'cost' | 'expensive' | 'hub', message: string, seconds: number) => {
-        options.onRefused?.(reason);
-        res.setHeader('Retry-After', String(seconds));
-        res.status(429).json({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId: res.locals.requestId } }] });
+    early: (clientOf) => {
+      const check = earlyCheck;
+      return (req, res, next) => {
+        const decided = check(req.method === 'POST' ? req.body : undefined, () => clientOf(req));
+        // Priced once per request: the plugin below remembers the price under the same key (the context carries it).
+        res.locals.priceKey = decided.priceKey;
+        if (!decided.refusal) return next();
+        if (decided.refusal.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(decided.refusal.retryAfterSeconds));
+        res.status(decided.refusal.status).json(decided.refusal.body(requestIdOf(res)));
       };
-      if (hubSpentUntil > Date.now()) {
-        const seconds = Math.max(1, Math.ceil((hubSpentUntil - Date.now()) / 1000));
-        return refuse('hub', `the hub has spent its budget of expensive requests for this minute (${options.hubCostPerMinute.toLocaleString('en')} cost units, all clients together); retry in ${seconds} s, or ask for less`, seconds);
-      }
-      const until = spentUntil.get(client);
-      if (until !== undefined && until > Date.now()) {
-        const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-        return refuse('cost', `this client spent its budget of expensive requests: ${options.costPerMinute.toLocaleString('en')} cost units per minute (this request costs ${cost.toLocaleString('en')}); retry in ${seconds} s`, seconds);
-      }
-      if (until !== undefined) spentUntil.delete(client);
-      const running = perClient.get(client) ?? 0;
-      if (running < options.perClient) return next();
-      refuse('expensive', `this client already has ${running} expensive request${running > 1 ? 's' : ''} running (at most ${options.perClient}); retry when it has answered`, 1);
     },
+    check: earlyCheck,
     async requestDidStart() {
       let held: string | undefined;
       let slot = false;

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type RequestListener } from 'node:http';
 import express from 'express';
 import { buildASTSchema, parse } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -29,7 +29,9 @@ import { pushRoute } from './ingestRoute.ts';
 import { ProducerDataSource } from './ProducerDataSource.ts';
 import type { InProcessSubgraph } from '../lib/inProcessSubgraph.ts';
 import { EntityCache } from './cache/EntityCache.ts';
-import { AnswerCache } from './cache/AnswerCache.ts';
+import { AnswerCache, type AnswerTicket } from './cache/AnswerCache.ts';
+import { directGateway } from './directGateway.ts';
+import { headersSetBy } from '../lib/http/headersSetBy.ts';
 import { fetchCachePolicies } from './cache/cachePolicy.ts';
 import { allListening, type ChangeSource } from './cache/changeSources.ts';
 import { readAccessPolicy } from '../lib/auth/policy.ts';
@@ -123,8 +125,11 @@ function clientKey(req: express.Request, principal: Principal | undefined): stri
   return principal?.kind === 'user' ? `token:${principal.subject}` : `address:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
 }
 
-/** Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. */
-export async function createGatewayApp(options: GatewayOptions): Promise<{ app: express.Express; server: ApolloServer<GatewayContext>; entityCache?: EntityCache; answerCache?: AnswerCache }> {
+/**
+ * Builds (never listens) the gateway: GraphQL on /graphql, GraphiQL for browsers, /health. `app` answers every route;
+ * `expressApp` is the same gateway without the direct route to /graphql (gateway/directGateway.ts): the reference it keeps to.
+ */
+export async function createGatewayApp(options: GatewayOptions): Promise<{ app: RequestListener; expressApp: express.Express; server: ApolloServer<GatewayContext>; entityCache?: EntityCache; answerCache?: AnswerCache }> {
   const supergraphSdl = options.supergraphSdl ?? readSupergraph();
   const log = options.log;
   const titles = new Map(subgraphsOf(supergraphSdl).map(({ name, title }) => [name, title]));
@@ -235,6 +240,17 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     stopOnTerminationSignals: false,
   });
   await server.start();
+  // One context for both routes to /graphql: Express's and the direct one (gateway/directGateway.ts).
+  const contextOf = async (request: { authorization: string | undefined; requestId: string; clientOf: (principal: Principal) => string; answer: AnswerTicket | undefined; priceKey: string | undefined }): Promise<GatewayContext> => {
+    try {
+      const principal = await options.verifier(request.authorization);
+      return { principal, authorization: request.authorization, requestId: request.requestId, client: request.clientOf(principal), answer: request.answer, priceKey: request.priceKey };
+    } catch (error) {
+      // A refused token's error (or any failure here) carries the request's id, as every error does (lib/http/requestId.ts).
+      tagErrorWithRequestId(error, request.requestId);
+      throw error;
+    }
+  };
   const app = express();
   app.disable('x-powered-by');
   // `req.ip` is the socket's peer, or, from a trusted proxy only, the client it forwarded for.
@@ -261,24 +277,8 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
     ...(answerCache ? [answerCache.middleware()] : []),
     requestIdInErrorAnswers(),
     expressMiddleware(server, {
-      context: async ({ req, res }) => {
-        const id = requestIdOf(res);
-        try {
-          const principal = await options.verifier(req.headers.authorization);
-          return {
-            principal,
-            authorization: req.headers.authorization,
-            requestId: id,
-            client: clientKey(req, principal),
-            answer: AnswerCache.ticketOf(res),
-            priceKey: typeof res.locals.priceKey === 'string' ? res.locals.priceKey : undefined,
-          };
-        } catch (error) {
-          // A refused token's error (or any failure here) carries the request's id, as every error does (lib/http/requestId.ts).
-          tagErrorWithRequestId(error, id);
-          throw error;
-        }
-      },
+      context: ({ req, res }) =>
+        contextOf({ authorization: req.headers.authorization, requestId: requestIdOf(res), clientOf: (principal) => clientKey(req, principal), answer: AnswerCache.ticketOf(res), priceKey: typeof res.locals.priceKey === 'string' ? res.locals.priceKey : undefined }),
     }),
   );
   // The DCAT-AP catalogue of the open data, read through the anonymous view of this very gateway.
@@ -295,5 +295,19 @@ export async function createGatewayApp(options: GatewayOptions): Promise<{ app: 
   // The explorer pages: the data inventory, the map and the transparency dashboard, read through the same sources.
   app.use(pagesRoute({ ...openRouteOptions, supergraphSdl }));
   app.use(jsonNotFound(), jsonErrors({ service: 'gateway', log }));
-  return { app, server, entityCache: entityCache?.store, answerCache };
+  // The common anonymous POST /graphql skips Express, through the same steps (gateway/directGateway.ts).
+  const direct = directGateway({
+    server,
+    limitBytes: MAX_REQUEST_BYTES,
+    // What the middleware above sets on such a request before its body is read, recorded off that very middleware.
+    headers: headersSetBy([securityHeaders(), privateWhenAuthorized(), openRoutes], { method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' } }),
+    trustProxy,
+    shedding,
+    check: gate.check,
+    answerCache,
+    context: ({ requestId: id, client, answer, priceKey }) => contextOf({ authorization: undefined, requestId: id, clientOf: () => client, answer, priceKey }),
+    log,
+    fallback: app,
+  });
+  return { app: direct, expressApp: app, server, entityCache: entityCache?.store, answerCache };
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Redis } from 'ioredis';
@@ -32,17 +33,30 @@ function budget(prefix: string, options: LoadSheddingOptions, redis: Redis | und
   return new BurstyRateLimiter(store(`${prefix}:rate`, options.perSecond, 1), store(`${prefix}:burst`, options.burst, 10)) as never;
 }
 
-interface Refusal {
+export interface Refusal {
   status: 429;
   retryAfterSeconds: number;
   message: string;
 }
 
+/**
+ * Calls `release` once the response is sent or its client has left: now, if it left while the request was being
+ * admitted (its 'close' already fired, and would never reach a listener added now).
+ */
+export function releaseWhenDone(res: ServerResponse, release: () => void): void {
+  res.once('finish', release);
+  res.once('close', release);
+  if (res.socket?.destroyed === true) release();
+}
+
+/** The body of a refusal's 429 answer. */
+export function refusalBody(refusal: Refusal, requestId: string): unknown {
+  return { errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds, requestId } }] };
+}
+
 function refuse(res: Response, refusal: Refusal): void {
   res.setHeader('Retry-After', String(refusal.retryAfterSeconds));
-  res.status(refusal.status).json({
-    errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds, requestId: requestIdOf(res) } }],
-  });
+  res.status(refusal.status).json(refusalBody(refusal, requestIdOf(res)));
 }
 
 /**
@@ -52,7 +66,13 @@ function refuse(res: Response, refusal: Refusal): void {
  * before any parsing, planning or subgraph call. An invalid token is left to the GraphQL layer to refuse
  * (UNAUTHENTICATED) and still spends its address's budget.
  */
-export function loadShedding(options: LoadSheddingOptions): RequestHandler & { close(): Promise<void>; redis: Redis | undefined } {
+export type LoadShedding = RequestHandler & {
+  close(): Promise<void>;
+  redis: Redis | undefined;
+  admit(address: string, authorization: string | undefined): Promise<{ refusal: Refusal } | { release: () => void }>;
+};
+
+export function loadShedding(options: LoadSheddingOptions): LoadShedding {
   const redis = options.redisUrl
     ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: false })
     : undefined;
@@ -80,9 +100,12 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
     heldOff.set(address, Date.now() + seconds * 1000);
   };
 
-  const handler = (async (req: Request, res: Response, next: (error?: unknown) => void) => {
-    if (req.method === 'OPTIONS') return next();
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  /**
+   * Admits one request from `address` (and the token in `authorization`, if valid) or refuses it. Admitted, it
+   * counts as in flight until `release` is called (once its answer is sent or its client left). Shared by the
+   * Express middleware below and the gateway's direct route (gateway/directGateway.ts).
+   */
+  const admit = async (address: string, authorization: string | undefined): Promise<{ refusal: Refusal } | { release: () => void }> => {
     const until = heldOff.get(address);
     if (until !== undefined) {
       const left = until - Date.now();
@@ -90,14 +113,14 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
         options.onRefused?.('early');
         const retryAfterSeconds = Math.max(1, Math.ceil(left / 1000));
         // The same words as the rate limit that set the wait: it is the reason, whenever the request was sent.
-        return refuse(res, { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) });
+        return { refusal: { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) } };
       }
       heldOff.delete(address);
     }
 
     let subject: string | undefined;
     try {
-      const principal = await options.verify(req.headers.authorization);
+      const principal = await options.verify(authorization);
       subject = principal.kind === 'user' ? principal.subject : undefined;
     } catch {
       subject = undefined;
@@ -106,32 +129,45 @@ export function loadShedding(options: LoadSheddingOptions): RequestHandler & { c
       await byAddress.consume(address);
       if (subject) await byToken.consume(subject);
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) return next(rejection);
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
       options.onRefused?.('rate');
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       holdOff(address, rejection.msBeforeNext / 1000);
-      return refuse(res, { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) });
+      return { refusal: { status: 429, retryAfterSeconds, message: tooFast(retryAfterSeconds) } };
     }
     // The concurrency cap is per gateway: requests in flight live in one process.
     const key = subject ? `token:${subject}` : `address:${address}`;
     const running = inFlight.get(key) ?? 0;
     if (running >= options.concurrent) {
       options.onRefused?.('concurrency');
-      return refuse(res, { status: 429, retryAfterSeconds: 1, message: `too many requests in flight from this client: at most ${options.concurrent} at once; retry when one has answered` });
+      return { refusal: { status: 429, retryAfterSeconds: 1, message: `too many requests in flight from this client: at most ${options.concurrent} at once; retry when one has answered` } };
     }
     inFlight.set(key, running + 1);
     let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (inFlight.get(key) ?? 1) - 1;
-      if (left <= 0) inFlight.delete(key);
-      else inFlight.set(key, left);
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (inFlight.get(key) ?? 1) - 1;
+        if (left <= 0) inFlight.delete(key);
+        else inFlight.set(key, left);
+      },
     };
-    res.once('finish', release);
-    res.once('close', release);
+  };
+
+  const handler = (async (req: Request, res: Response, next: (error?: unknown) => void) => {
+    if (req.method === 'OPTIONS') return next();
+    let admitted: Awaited<ReturnType<typeof admit>>;
+    try {
+      admitted = await admit(req.ip ?? req.socket.remoteAddress ?? 'unknown', req.headers.authorization);
+    } catch (error) {
+      return next(error);
+    }
+    if ('refusal' in admitted) return refuse(res, admitted.refusal);
+    releaseWhenDone(res, admitted.release);
     next();
-  }) as RequestHandler & { close(): Promise<void>; redis: Redis | undefined };
+  }) as LoadShedding;
+  handler.admit = admit;
   handler.redis = redis;
   handler.close = async () => {
     if (redis) await redis.quit().catch(() => redis.disconnect());

@@ -35,7 +35,8 @@ export class AnswerTicket {
   }
 }
 
-interface Answer {
+/** A kept answer. */
+export interface KeptAnswer {
   body: string;
   /** Headers Apollo set on the answer (content type…), replayed as they were. */
   headers: [string, string][];
@@ -77,13 +78,13 @@ const TICKET = 'tigaAnswerTicket';
  * Budgets still hold: a request reaches it past the rate limits, and an expensive answer is charged what it holds.
  */
 export class AnswerCache {
-  private readonly answers: LRUCache<string, Answer>;
+  private readonly answers: LRUCache<string, KeptAnswer>;
 
   constructor(
     private readonly entities: EntityCache,
     private readonly options: AnswerCacheOptions,
   ) {
-    this.answers = new LRUCache<string, Answer>({
+    this.answers = new LRUCache<string, KeptAnswer>({
       max: options.maxEntries ?? 20_000,
       maxSize: options.maxBytes ?? 64 * 1024 * 1024,
       sizeCalculation: (answer) => Math.max(1, answer.body.length + 64 * answer.headers.length),
@@ -96,71 +97,89 @@ export class AnswerCache {
     return res.locals[TICKET] as AnswerTicket | undefined;
   }
 
-  private valid(answer: Answer): boolean {
+  private valid(answer: KeptAnswer): boolean {
     return answer.resets === this.entities.resets && answer.read.every(([subgraph, generation]) => this.entities.generation(subgraph) === generation);
+  }
+
+  /**
+   * What the cache does with a request: nothing (`undefined`: not an anonymous query it may keep), answer it with a
+   * kept answer (`hit`, already charged to `clientOf()`'s budget), or let it through with a `ticket` that keeps its
+   * answer ({@link keep}). Shared by the Express middleware below and the gateway's direct route.
+   */
+  async lookup(request: { method: string; authorization: string | undefined; accept: string | undefined; body: unknown }, clientOf: () => string): Promise<{ hit: KeptAnswer } | { ticket: AnswerTicket } | undefined> {
+    const body = request.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    // Anonymous POSTs of a query text only: a token's answer is never shared, and persisted-query extensions
+    // have their own protocol.
+    if (!this.entities.enabled || request.method !== 'POST' || request.authorization !== undefined || !body || typeof body !== 'object' || typeof body.query !== 'string' || body.extensions !== undefined) return undefined;
+    if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') return undefined;
+    if (body.variables !== undefined && body.variables !== null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) return undefined;
+    // Apollo answers `application/graphql-response+json` or `application/json` by the Accept header.
+    const key = sha256(`${body.query}\0${String(body.operationName ?? '')}\0${stableJson(body.variables ?? {})}\0${String(request.accept ?? '')}`);
+    const ticket = new AnswerTicket(key);
+    // Nothing kept: nothing to catch up with either. The fetches read the producers as they are now, and an
+    // answer kept from them is checked against the generations they saw.
+    if (!this.answers.has(key)) {
+      this.options.onLookup?.(false);
+      return { ticket };
+    }
+    // A write committed before this request arrived is heard before the kept answer is judged (the entity
+    // cache's round trip, which the request's own fetches then share).
+    await this.entities.caughtUp(ticket);
+    const answer = this.answers.get(key);
+    const hit = answer !== undefined && this.entities.enabled && this.valid(answer);
+    this.options.onLookup?.(hit);
+    if (hit && (!this.options.charge || (await this.options.charge(clientOf(), answer)))) return { hit: answer };
+    if (answer !== undefined && !hit) this.answers.delete(key);
+    return { ticket };
+  }
+
+  /** Counts and logs a kept answer replayed to the request `requestId`, which arrived at `started` (performance.now()). */
+  replayed(answer: KeptAnswer, requestId: string, started: number): void {
+    this.options.onReplay?.({ requestId, operationName: answer.operationName, operationHash: answer.operationHash, durationMs: performance.now() - started });
   }
 
   /** Answers from the cache, or lets the request through with a ticket that keeps its answer. Mount after `express.json()`. */
   middleware(): RequestHandler {
     return (req, res, next) => {
-      const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-      // Anonymous POSTs of a query text only: a token's answer is never shared, and persisted-query extensions
-      // have their own protocol.
-      if (!this.entities.enabled || req.method !== 'POST' || req.headers.authorization !== undefined || !body || typeof body !== 'object' || typeof body.query !== 'string' || body.extensions !== undefined) return next();
-      if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') return next();
-      if (body.variables !== undefined && body.variables !== null && (typeof body.variables !== 'object' || Array.isArray(body.variables))) return next();
       const started = performance.now();
-      // Apollo answers `application/graphql-response+json` or `application/json` by the Accept header.
-      const key = sha256(`${body.query}\0${String(body.operationName ?? '')}\0${stableJson(body.variables ?? {})}\0${String(req.headers.accept ?? '')}`);
-      const ticket = new AnswerTicket(key);
-      // Through to Apollo, with the ticket that keeps this answer once sent.
-      const pass = () => {
+      this.lookup({ method: req.method, authorization: req.headers.authorization, accept: req.headers.accept, body: req.body }, () => this.options.clientOf(req)).then((found) => {
+        if (!found) return next();
+        if ('hit' in found) {
+          for (const [name, value] of found.hit.headers) res.setHeader(name, value);
+          res.status(200).send(found.hit.body);
+          this.replayed(found.hit, requestIdOf(res), started);
+          return;
+        }
+        // Through to Apollo, with the ticket that keeps this answer once sent.
+        const { ticket } = found;
         const before = new Set(res.getHeaderNames());
         const send = res.send.bind(res);
         res.send = (sent: unknown) => {
           res.send = send;
-          this.keep(ticket, sent, res, before);
+          if (typeof sent === 'string') {
+            const headers = res
+              .getHeaderNames()
+              .filter((name) => !before.has(name) && name !== 'content-length' && name !== 'etag')
+              .map((name): [string, string] => [name, String(res.getHeader(name))]);
+            this.keep(ticket, res.statusCode, sent, headers);
+          }
           return send(sent);
         };
         res.locals[TICKET] = ticket;
         next();
-      };
-      // Nothing kept: nothing to catch up with either. The fetches read the producers as they are now, and an
-      // answer kept from them is checked against the generations they saw.
-      if (!this.answers.has(key)) {
-        this.options.onLookup?.(false);
-        return pass();
-      }
-      // A write committed before this request arrived is heard before the kept answer is judged (the entity
-      // cache's round trip, which the request's own fetches then share).
-      this.entities.caughtUp(ticket).then(async () => {
-        const answer = this.answers.get(key);
-        const hit = answer !== undefined && this.entities.enabled && this.valid(answer);
-        this.options.onLookup?.(hit);
-        if (hit && (!this.options.charge || (await this.options.charge(this.options.clientOf(req), answer)))) {
-          for (const [name, value] of answer.headers) res.setHeader(name, value);
-          res.status(200).send(answer.body);
-          this.options.onReplay?.({ requestId: requestIdOf(res), operationName: answer.operationName, operationHash: answer.operationHash, durationMs: performance.now() - started });
-          return;
-        }
-        if (answer !== undefined && !hit) this.answers.delete(key);
-        pass();
-      }).catch(next);
+      }, next);
     };
   }
 
-  private keep(ticket: AnswerTicket, sent: unknown, res: Response, before: Set<string>): void {
-    if (!ticket.complete || ticket.operationHash === undefined || !ticket.cacheable || !ticket.read.size || ticket.ttlMs === Infinity || res.statusCode !== 200 || typeof sent !== 'string') return;
+  /** Keeps the answer a ticket's request got (its status, body and the headers Apollo set), when it may be kept. */
+  keep(ticket: AnswerTicket, status: number, body: string, headers: [string, string][]): void {
+    if (!ticket.complete || ticket.operationHash === undefined || !ticket.cacheable || !ticket.read.size || ticket.ttlMs === Infinity || status !== 200) return;
     const read = [...ticket.read];
     // A write heard while it ran: the answer may predate it.
     if (!this.entities.enabled || read.some(([subgraph, generation]) => this.entities.generation(subgraph) !== generation)) return;
-    const headers = res
-      .getHeaderNames()
-      .filter((name) => !before.has(name) && name !== 'content-length' && name !== 'etag')
-      .map((name): [string, string] => [name, String(res.getHeader(name))]);
     this.answers.set(
       ticket.key,
-      { body: sent, headers, read, resets: this.entities.resets, operationName: ticket.operationName ?? null, operationHash: ticket.operationHash, cost: ticket.cost ?? 0, actualCost: ticket.actualCost ?? ticket.cost ?? 0 },
+      { body, headers, read, resets: this.entities.resets, operationName: ticket.operationName ?? null, operationHash: ticket.operationHash, cost: ticket.cost ?? 0, actualCost: ticket.actualCost ?? ticket.cost ?? 0 },
       { ttl: ticket.ttlMs },
     );
   }

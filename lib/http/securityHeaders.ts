@@ -1,5 +1,6 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
+import { headersSetBy } from './headersSetBy.ts';
 
 /**
  * The Content-Security-Policy of every response. GraphiQL (the one HTML the hub serves) loads only files the
@@ -48,22 +49,7 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
-/**
- * The headers {@link securityHeaders} sets, as name–value pairs: for the routes that answer without Express
- * (lib/http/directGraphQL.ts). Read off helmet itself, once, so both paths send the same headers from one
- * definition. helmet's middleware only sets fixed values (no nonce, nothing read from the request), synchronously.
- */
+/** The headers {@link securityHeaders} sets, as name–value pairs, for the routes that answer without Express. */
 export function securityHeaderValues(): readonly (readonly [string, string])[] {
-  const headers = new Map<string, string>();
-  const recorder = {
-    setHeader: (name: string, value: string) => void headers.set(name.toLowerCase(), String(value)),
-    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
-  };
-  let done = false;
-  securityHeaders()({} as never, recorder as never, (error?: unknown) => {
-    if (error) throw error;
-    done = true;
-  });
-  if (!done) throw new Error('helmet did not finish synchronously: its headers cannot be read once');
-  return [...headers];
+  return headersSetBy([securityHeaders()], { method: 'GET', url: '/', headers: {} });
 }

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testHub } from '../support/hub.ts';
@@ -6,48 +5,14 @@ import type { Hub } from '../../hub/hub.ts';
 import { bearer } from '../support/auth.ts';
 import { INTERNALS } from './http.ts';
 import { MAX_REQUEST_BYTES } from '../../lib/queryLimits.ts';
-
-/** One answer as a client sees it, with what varies per request (its id, the date) set aside. */
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+import { rawPost } from '../support/rawPost.ts';
 
 /**
  * POSTs `body` to a subgraph the way its two paths are told apart (lib/http/directGraphQL.ts): with a
  * Content-Length, as the gateway sends, it is answered without Express; sent chunked (no length known in
  * advance), the same request goes through the Express route, the reference.
  */
-function post(url: string, body: string | Buffer, { chunked = false, headers = {} as Record<string, string> } = {}): Promise<Answer & { id: string; etag?: string }> {
-  const payload = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': payload.length }), ...headers },
-    });
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const id = String(response.headers['x-request-id']);
-        const kept = Object.fromEntries(
-          Object.entries(response.headers)
-            .filter(([name]) => !['date', 'x-request-id', 'content-length', 'transfer-encoding', 'etag', 'connection', 'keep-alive'].includes(name))
-            .map(([name, value]) => [name, String(value)]),
-        );
-        const etag = response.headers.etag;
-        resolve({ status: response.statusCode ?? 0, headers: kept, body: Buffer.concat(chunks).toString('utf8').replaceAll(id, '<request id>'), id, ...(etag ? { etag } : {}) });
-      });
-    });
-    // Chunked: written in two pieces, so nothing tells the length before the end.
-    if (chunked && payload.length > 1) {
-      request.write(payload.subarray(0, 1));
-      request.end(payload.subarray(1));
-    } else request.end(payload);
-  });
-}
+const post = rawPost;
 
 describe("a subgraph answers the gateway's calls without Express, exactly as its Express route does", () => {
   let hub: Hub;
