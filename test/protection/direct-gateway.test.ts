@@ -10,7 +10,7 @@ import type { Hub } from '../../hub/hub.ts';
 import { testHub } from '../support/hub.ts';
 import { bearer, testVerifier } from '../support/auth.ts';
 import { serveApp, type ClaimedServer } from '../support/subgraph.ts';
-import { rawPost, type RawAnswer } from '../support/rawPost.ts';
+import { ODD_BODIES, rawPost, type RawAnswer } from '../support/rawPost.ts';
 import { INTERNALS } from './http.ts';
 import createETag from 'etag';
 
@@ -70,12 +70,7 @@ describe('the gateway answers anonymous GraphQL without Express, exactly as its 
     ['a syntax error', JSON.stringify({ query: '{ territory(code: "67482") {' })],
     ['a validation error', JSON.stringify({ query: '{ noSuchField }' })],
     ['variables of the wrong type', JSON.stringify({ query: 'query($c: String!) { territory(code: $c) { code } }', variables: { c: { not: 'a code' } } })],
-    ['truncated JSON', '{"query":'],
-    ['a JSON string instead of an object', '"hello"'],
-    ['an empty body', ''],
-    ['a batch (an array)', JSON.stringify([{ query: '{ __typename }' }])],
-    ['JSON behind a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ query: '{ __typename }' }))])],
-    ['leading white space', `  \n${JSON.stringify({ query: '{ __typename }' })}`],
+    ...ODD_BODIES,
   ];
 
   it.each(requests)('%s: same status, headers, body and ETag rule either way', async (_name, body) => {

@@ -5,7 +5,7 @@ import type { Hub } from '../../hub/hub.ts';
 import { bearer } from '../support/auth.ts';
 import { INTERNALS } from './http.ts';
 import { MAX_REQUEST_BYTES } from '../../lib/queryLimits.ts';
-import { rawPost } from '../support/rawPost.ts';
+import { ODD_BODIES, rawPost } from '../support/rawPost.ts';
 
 /**
  * POSTs `body` to a subgraph the way its two paths are told apart (lib/http/directGraphQL.ts): with a
@@ -28,12 +28,7 @@ describe("a subgraph answers the gateway's calls without Express, exactly as its
     ['a syntax error', JSON.stringify({ query: '{ airStation(id: "FR16029") {' })],
     ['a validation error', JSON.stringify({ query: '{ noSuchField }' })],
     ['variables of the wrong type', JSON.stringify({ query: 'query($id: ID!) { airStation(id: $id) { id } }', variables: { id: { not: 'an id' } } })],
-    ['truncated JSON', '{"query":'],
-    ['a JSON string instead of an object', '"hello"'],
-    ['an empty body', ''],
-    ['a batch (an array)', JSON.stringify([{ query: '{ __typename }' }])],
-    ['JSON behind a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ query: '{ __typename }' }))])],
-    ['leading white space', `  \n${JSON.stringify({ query: '{ __typename }' })}`],
+    ...ODD_BODIES,
   ];
 
   it.each(requests)('%s: same status, headers and body either way', async (_name, body) => {

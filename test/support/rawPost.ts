@@ -52,3 +52,16 @@ export function rawPost(url: string, body: string | Buffer, { chunked = false, h
     } else request.end(payload);
   });
 }
+
+/**
+ * Bodies a JSON parser must answer as body-parser does (the reference both direct routes keep to): broken, not an
+ * object, empty, a batch, a byte-order mark, leading white space.
+ */
+export const ODD_BODIES: [string, string | Buffer][] = [
+    ['truncated JSON', '{"query":'],
+    ['a JSON string instead of an object', '"hello"'],
+    ['an empty body', ''],
+    ['a batch (an array)', JSON.stringify([{ query: '{ __typename }' }])],
+    ['JSON behind a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ query: '{ __typename }' }))])],
+    ['leading white space', `  \n${JSON.stringify({ query: '{ __typename }' })}`],
+];
