@@ -7,7 +7,7 @@ import type { EarlyDecision } from './expensiveGate.ts';
 import type { AnswerCache, AnswerTicket } from './cache/AnswerCache.ts';
 import { apolloAnswer, isPlainGraphQLPost, notJson, parseBody, readBody, sendApolloAnswer, sendText } from '../lib/http/directGraphQL.ts';
 import { errorAnswers } from '../lib/http/jsonErrors.ts';
-import { REQUEST_ID_HEADER, requestIdFor } from '../lib/http/requestId.ts';
+import { REQUEST_ID_HEADER, requestIdFor, withRequestId } from '../lib/http/requestId.ts';
 import proxyaddr from 'proxy-addr';
 
 export interface DirectGatewayOptions {
@@ -73,7 +73,7 @@ export function directGateway(options: DirectGatewayOptions): RequestListener {
       }
       releaseWhenDone(res, admitted.release);
       readBody(req, (text) => void answer(req, res, id, `address:${address}`, text).catch(fail));
-    }, fail);
+    }).catch(fail);
   };
 
   async function answer(req: IncomingMessage, res: ServerResponse, id: string, client: string, text: string): Promise<void> {
@@ -98,7 +98,7 @@ export function directGateway(options: DirectGatewayOptions): RequestListener {
     if (ticket && response.body.kind === 'complete') {
       // What the Express route keeps: the headers Apollo set, beside those every answer gets.
       const already = new Set(fixed.map(([name]) => name));
-      answerCache!.keep(ticket, response.status ?? 200, response.body.string, [...response.headers].filter(([name]) => !already.has(name) && name !== 'content-length' && name !== 'etag'));
+      answerCache!.keep(ticket, response.status ?? 200, withRequestId(response.body.string, id), [...response.headers].filter(([name]) => !already.has(name) && name !== 'content-length' && name !== 'etag'));
     }
     await sendApolloAnswer(res, fixed, response, id, { etag: true });
   }

@@ -167,7 +167,7 @@ export class AnswerCache {
         };
         res.locals[TICKET] = ticket;
         next();
-      }, next);
+      }).catch(next);
     };
   }
 

@@ -150,6 +150,45 @@ describe('the gateway answers anonymous GraphQL without Express, exactly as its 
     expect(posing.id).not.toBe('spoofed-id-0002');
   });
 
+  it('keeps an answer per Accept header, as the Express route does: one kept for JSON is not replayed for graphql-response+json', async () => {
+    const doors = await gateway();
+    const query = JSON.stringify({ query: 'query DirectAccept { territory(code: "67482") { code population } }' });
+    doors.answerCache.clear();
+    const json = await rawPost(doors.direct, query, { headers: { accept: 'application/json' } });
+    expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
+    const [direct, viaExpress] = await both(doors, query, { headers: { accept: 'application/graphql-response+json' } });
+    expect(same(direct)).toEqual(same(viaExpress));
+    expect(direct.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
+    expect(JSON.parse(direct.body)).toEqual(JSON.parse(json.body));
+  });
+
+  it('answers with the same Vary when CORS is a list of origins (an answer for no Origin must not serve another)', async () => {
+    const doors = await gateway({ corsOrigins: ['https://portal.example.fr'] });
+    const [direct, viaExpress] = await both(doors, JSON.stringify({ query: '{ __typename }' }));
+    expect(same(direct)).toEqual(same(viaExpress));
+    expect(direct.headers.vary).toBe('Authorization, Origin');
+    expect(direct.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('holds a client to its places in flight at either door, and frees them when its requests end', async () => {
+    const doors = await gateway({ limits: { perSecond: 1000, burst: 1000, concurrent: 1 } });
+    const client = randomClient();
+    const { port, hostname } = new URL(doors.direct);
+    // One request whose body never ends holds the client's one place.
+    const holder = net.connect({ port: Number(port), host: hostname, localAddress: client });
+    await new Promise<void>((resolve) => holder.once('connect', () => resolve()));
+    holder.on('error', () => {});
+    holder.write(`POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":"{ __ty`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [direct, viaExpress] = await both(doors, JSON.stringify({ query: '{ __typename }' }), { from: client });
+    expect([direct.status, viaExpress.status]).toEqual([429, 429]);
+    expect(same(direct)).toEqual(same(viaExpress));
+    expect(JSON.parse(direct.body).errors[0].message).toMatch(/too many requests in flight from this client: at most 1 at once/);
+    holder.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await rawPost(doors.direct, JSON.stringify({ query: '{ __typename }' }), { from: client })).status).toBe(200);
+  });
+
   it('spends the same rate limits: a client over its budget is refused alike at either door', async () => {
     const doors = await gateway({ limits: { perSecond: 1, burst: 2, concurrent: 1000 } });
     const client = randomClient();
