@@ -189,16 +189,13 @@ export function expensiveGate(options: ExpensiveGateOptions): ApolloServerPlugin
       }
       return true;
     },
-    early: (clientOf) => {
-      const check = earlyCheck;
-      return (req, res, next) => {
-        const decided = check(req.method === 'POST' ? req.body : undefined, () => clientOf(req));
-        // Priced once per request: the plugin below remembers the price under the same key (the context carries it).
-        res.locals.priceKey = decided.priceKey;
-        if (!decided.refusal) return next();
-        if (decided.refusal.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(decided.refusal.retryAfterSeconds));
-        res.status(decided.refusal.status).json(decided.refusal.body(requestIdOf(res)));
-      };
+    early: (clientOf) => (req, res, next) => {
+      const decided = earlyCheck(req.method === 'POST' ? req.body : undefined, () => clientOf(req));
+      // Priced once per request: the plugin below remembers the price under the same key (the context carries it).
+      res.locals.priceKey = decided.priceKey;
+      if (!decided.refusal) return next();
+      if (decided.refusal.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(decided.refusal.retryAfterSeconds));
+      res.status(decided.refusal.status).json(decided.refusal.body(requestIdOf(res)));
     },
     check: earlyCheck,
     async requestDidStart() {
